@@ -1,0 +1,59 @@
+//! failwell: resilience primitives that keep a system failing well.
+//!
+//! The core is `#![no_std]`, allocation-free, panic-free and uses no floating
+//! point. It never reads a clock: every time-dependent call takes `now`, in
+//! ticks of the caller's monotonic clock, and durations in configs use the
+//! same unit (see [`time`]).
+//!
+//! Primitives:
+//! - [`RateLimiter`]: a GCRA rate limiter with priority [`Tier`]s, whose
+//!   whole state is one 64-bit word.
+//!
+//! ```
+//! use failwell::{RateLimiter, LimiterConfig, Rejection, Tier};
+//!
+//! // 100 requests per 1_000 ticks, bursts of up to 20; the last 5 tokens
+//! // are kept for Essential work, the 5 before them for Important work.
+//! static LIMITER: RateLimiter = match RateLimiter::new(
+//!     LimiterConfig::new(100, 1_000, 20).with_reserve(5, 5),
+//! ) {
+//!     Ok(limiter) => limiter,
+//!     Err(_) => panic!("invalid limiter config"), // a compile-time error for a static
+//! };
+//!
+//! let now = 0;
+//! assert!(LIMITER.try_acquire(now, 1, Tier::Optional).is_ok());
+//! match LIMITER.try_acquire(now, 50, Tier::Essential) {
+//!     Err(Rejection::CostExceedsCapacity { capacity }) => assert_eq!(capacity, 20),
+//!     other => unreachable!("{other:?}"),
+//! }
+//! ```
+#![no_std]
+// The core never panics: no shortcut that could, outside unit tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::cast_possible_truncation,
+        clippy::float_arithmetic,
+    )
+)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+mod limiter;
+mod sync;
+mod tier;
+pub mod time;
+
+pub use limiter::{LimiterConfig, LimiterConfigError, RateLimiter, Rejection, Snapshot};
+pub use tier::Tier;

@@ -1,0 +1,348 @@
+//! A GCRA rate limiter with priority tiers, in one 64-bit word of state.
+//!
+//! # Algorithm
+//!
+//! The generic cell rate algorithm keeps one number, the *theoretical arrival
+//! time* `tat`: the tick at which the bucket would be full again if nothing
+//! else arrived. A unit of cost is worth `interval = ceil(period / rate)`
+//! ticks, and a tier may run up to `capacity(tier) × interval` ticks of debt
+//! ahead of `now`. A request of `cost` units at `now` is admitted when
+//!
+//! ```text
+//! max(tat, now) + cost × interval − now ≤ capacity(tier) × interval
+//! ```
+//!
+//! and then `tat` becomes `max(tat, now) + cost × interval`. This is exactly a
+//! token bucket of `burst` tokens refilled one token per `interval` ticks,
+//! without a separate refill step.
+//!
+//! # Tiers
+//!
+//! The config can hold tokens back: `reserve_essential` tokens that only
+//! [`Tier::Essential`] may take, and `reserve_important` more that only
+//! Essential and [`Tier::Important`] may take. So [`Tier::Optional`] is
+//! refused as soon as the bucket holds no more than the reserves, Important
+//! once it holds no more than `reserve_essential`, and Essential only when it
+//! is empty.
+//!
+//! # Time
+//!
+//! - A `now` earlier than the latest admission is judged with the refill
+//!   measured to that `now`: it can only refuse more, never admit more, and
+//!   when it admits, it leaves the state that admitting at the later time
+//!   would have left. Rejections and snapshots are pure reads and record no
+//!   time.
+//! - `tat` never passes `u64::MAX`: a request whose admission would need it
+//!   to (only reachable within `burst × interval` ticks of `u64::MAX`, that is
+//!   after a clock jump) is refused with `retry_after = u64::MAX` and changes
+//!   nothing, so the limiter works normally again once the clock is sane.
+//! - The interval is rounded *up* to whole ticks, so the limiter never admits
+//!   more than the configured rate; it admits `period / interval` units per
+//!   period, which is below `rate` by less than one part in `interval`.
+
+use crate::sync::StateWord;
+use crate::tier::Tier;
+
+/// How a [`RateLimiter`] admits work. Checked once by [`RateLimiter::new`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct LimiterConfig {
+    /// Units of cost admitted per `period`, sustained. At least 1.
+    pub rate: u32,
+    /// Ticks in which `rate` units are admitted. At least `rate`: the
+    /// limiter cannot space units closer than one tick.
+    pub period: u64,
+    /// Units that may be admitted at one instant after a quiet spell. At least 1.
+    pub burst: u32,
+    /// Units of the burst that only [`Tier::Essential`] may take.
+    pub reserve_essential: u32,
+    /// Further units of the burst that only Essential and
+    /// [`Tier::Important`] may take. The two reserves together must leave
+    /// [`Tier::Optional`] at least one unit.
+    pub reserve_important: u32,
+}
+
+impl LimiterConfig {
+    /// `rate` units per `period` ticks, bursts of up to `burst` units, no reserves.
+    #[must_use]
+    pub const fn new(rate: u32, period: u64, burst: u32) -> Self {
+        Self {
+            rate,
+            period,
+            burst,
+            reserve_essential: 0,
+            reserve_important: 0,
+        }
+    }
+
+    /// The same config with `essential` units kept for Essential work and
+    /// `important` more kept for Essential and Important work.
+    #[must_use]
+    pub const fn with_reserve(mut self, essential: u32, important: u32) -> Self {
+        self.reserve_essential = essential;
+        self.reserve_important = important;
+        self
+    }
+}
+
+/// Why a [`LimiterConfig`] was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum LimiterConfigError {
+    /// `rate` is 0: nothing could ever be admitted.
+    ZeroRate,
+    /// `period` is 0.
+    ZeroPeriod,
+    /// `burst` is 0: nothing could ever be admitted.
+    ZeroBurst,
+    /// `rate` is greater than `period`: more than one unit per tick cannot be
+    /// spaced out. Use a finer tick or a longer period.
+    RateAboveOnePerTick,
+    /// `burst × ceil(period / rate)` does not fit in 64 bits of ticks.
+    BurstTooLong,
+    /// `reserve_essential + reserve_important` is not below `burst`, so
+    /// [`Tier::Optional`] could never be admitted.
+    ReserveTooLarge,
+}
+
+impl core::fmt::Display for LimiterConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::ZeroRate => "rate must be at least 1",
+            Self::ZeroPeriod => "period must be at least 1 tick",
+            Self::ZeroBurst => "burst must be at least 1",
+            Self::RateAboveOnePerTick => "rate must not exceed one unit per tick (rate <= period)",
+            Self::BurstTooLong => "burst x interval overflows u64 ticks",
+            Self::ReserveTooLarge => "reserves must leave Optional at least one unit of burst",
+        })
+    }
+}
+
+/// Why a request was not admitted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Rejection {
+    /// Not now. The same request is admitted `retry_after` ticks later if
+    /// nothing else is admitted meanwhile. `u64::MAX` means never on this
+    /// clock (see the module docs on time).
+    RateLimited {
+        /// Ticks from `now` until this request would be admitted.
+        retry_after: u64,
+    },
+    /// Never: the cost is more than this tier can ever hold at once.
+    CostExceedsCapacity {
+        /// The largest cost this tier can be admitted for.
+        capacity: u32,
+    },
+    /// A cost of 0 asks for nothing; it is refused so the caller's bug shows.
+    ZeroCost,
+}
+
+impl core::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::RateLimited { retry_after } => {
+                write!(f, "rate limited; retry after {retry_after} ticks")
+            }
+            Self::CostExceedsCapacity { capacity } => {
+                write!(f, "cost exceeds this tier's capacity of {capacity}")
+            }
+            Self::ZeroCost => f.write_str("cost must be at least 1"),
+        }
+    }
+}
+
+/// What a [`RateLimiter`] could admit at one instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Snapshot {
+    /// Whole units [`Tier::Essential`] could take now.
+    pub essential: u32,
+    /// Whole units [`Tier::Important`] could take now.
+    pub important: u32,
+    /// Whole units [`Tier::Optional`] could take now.
+    pub optional: u32,
+    /// Ticks until the bucket is full again; 0 when it is full.
+    pub full_in: u64,
+}
+
+impl Snapshot {
+    /// Whole units `tier` could take now.
+    #[must_use]
+    pub const fn available(&self, tier: Tier) -> u32 {
+        match tier {
+            Tier::Essential => self.essential,
+            Tier::Important => self.important,
+            Tier::Optional => self.optional,
+        }
+    }
+}
+
+/// A GCRA rate limiter with priority tiers; see the [module docs](self).
+///
+/// All methods take `&self` and are safe to call concurrently, including from
+/// interrupt handlers. The state is one 64-bit word: lock-free where the
+/// target has 64-bit atomics, a few instructions inside a critical section
+/// elsewhere.
+pub struct RateLimiter {
+    /// Theoretical arrival time, in ticks.
+    tat: StateWord,
+    /// Ticks per unit of cost, at least 1.
+    interval: u64,
+    /// Ticks of debt each tier may run ahead of `now` (capacity × interval).
+    limit_essential: u64,
+    limit_important: u64,
+    limit_optional: u64,
+}
+
+macro_rules! const_unless_loom {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($args:tt)*) -> $ret:ty $body:block) => {
+        #[cfg(not(loom))]
+        $(#[$meta])* $vis const fn $name($($args)*) -> $ret $body
+        #[cfg(loom)]
+        $(#[$meta])* $vis fn $name($($args)*) -> $ret $body
+    };
+}
+
+impl RateLimiter {
+    const_unless_loom! {
+        /// A limiter with a full bucket, or why `config` is refused.
+        ///
+        /// `const`, so a limiter can be a `static`.
+        pub fn new(config: LimiterConfig) -> Result<Self, LimiterConfigError> {
+            let LimiterConfig {
+                rate,
+                period,
+                burst,
+                reserve_essential,
+                reserve_important,
+            } = config;
+            if rate == 0 {
+                return Err(LimiterConfigError::ZeroRate);
+            }
+            if period == 0 {
+                return Err(LimiterConfigError::ZeroPeriod);
+            }
+            if burst == 0 {
+                return Err(LimiterConfigError::ZeroBurst);
+            }
+            // Lossless widening; `u64::from` is not const.
+            let rate = rate as u64;
+            if rate > period {
+                return Err(LimiterConfigError::RateAboveOnePerTick);
+            }
+            let interval = period.div_ceil(rate);
+            let reserved = match reserve_essential.checked_add(reserve_important) {
+                Some(reserved) if reserved < burst => reserved,
+                _ => return Err(LimiterConfigError::ReserveTooLarge),
+            };
+            let Some(limit_essential) = (burst as u64).checked_mul(interval) else {
+                return Err(LimiterConfigError::BurstTooLong);
+            };
+            // Both are smaller multiples of `interval` than `limit_essential`,
+            // and the subtractions cannot underflow: reserved < burst.
+            #[allow(clippy::arithmetic_side_effects)]
+            let limit_important = (burst - reserve_essential) as u64 * interval;
+            #[allow(clippy::arithmetic_side_effects)]
+            let limit_optional = (burst - reserved) as u64 * interval;
+            Ok(Self {
+                tat: StateWord::new(0),
+                interval,
+                limit_essential,
+                limit_important,
+                limit_optional,
+            })
+        }
+    }
+
+    /// Admits `cost` units of `tier` work at `now`, or says why not.
+    ///
+    /// Admission takes one compare-and-swap (retried under contention); a
+    /// rejection only reads the state and writes nothing.
+    #[inline]
+    pub fn try_acquire(&self, now: u64, cost: u32, tier: Tier) -> Result<(), Rejection> {
+        let limit = self.limit(tier);
+        let cost_ticks = match u64::from(cost).checked_mul(self.interval) {
+            Some(0) => return Err(Rejection::ZeroCost),
+            Some(ticks) if ticks <= limit => ticks,
+            _ => {
+                return Err(Rejection::CostExceedsCapacity {
+                    capacity: self.capacity(tier),
+                })
+            }
+        };
+        self.tat
+            .update(|tat| {
+                let start = if tat > now { tat } else { now };
+                let Some(next) = start.checked_add(cost_ticks) else {
+                    return Err(Rejection::RateLimited {
+                        retry_after: u64::MAX,
+                    });
+                };
+                // `next >= now` because `start >= now`.
+                let debt = next.saturating_sub(now);
+                match debt.checked_sub(limit) {
+                    Some(over) if over > 0 => Err(Rejection::RateLimited { retry_after: over }),
+                    _ => Ok(next),
+                }
+            })
+            .map(|_| ())
+    }
+
+    /// What each tier could take at `now`. Reads the state; writes nothing.
+    #[must_use]
+    pub fn snapshot(&self, now: u64) -> Snapshot {
+        let debt = self.tat.load().saturating_sub(now);
+        let units = |limit: u64| self.units(limit.saturating_sub(debt));
+        Snapshot {
+            essential: units(self.limit_essential),
+            important: units(self.limit_important),
+            optional: units(self.limit_optional),
+            full_in: debt,
+        }
+    }
+
+    /// The largest cost `tier` can ever be admitted for at once: the burst
+    /// less the reserves held back from it.
+    #[must_use]
+    pub fn capacity(&self, tier: Tier) -> u32 {
+        self.units(self.limit(tier))
+    }
+
+    /// Ticks each unit of cost is worth: `ceil(period / rate)`.
+    #[must_use]
+    pub const fn interval(&self) -> u64 {
+        self.interval
+    }
+
+    #[inline]
+    const fn limit(&self, tier: Tier) -> u64 {
+        match tier {
+            Tier::Essential => self.limit_essential,
+            Tier::Important => self.limit_important,
+            Tier::Optional => self.limit_optional,
+        }
+    }
+
+    /// Whole units in `ticks` (ticks never exceed `burst × interval`, so this
+    /// fits in u32).
+    fn units(&self, ticks: u64) -> u32 {
+        let units = ticks.checked_div(self.interval).unwrap_or(0);
+        u32::try_from(units).unwrap_or(u32::MAX)
+    }
+}
+
+impl core::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("tat", &self.tat.load())
+            .field("interval", &self.interval)
+            .field("capacity_essential", &self.capacity(Tier::Essential))
+            .field("capacity_important", &self.capacity(Tier::Important))
+            .field("capacity_optional", &self.capacity(Tier::Optional))
+            .finish()
+    }
+}

@@ -1,0 +1,103 @@
+//! The one place that decides how a 64-bit state word is shared.
+//!
+//! | build | `StateWord` is | lock-free |
+//! |---|---|---|
+//! | targets with 64-bit atomics (x86_64, aarch64, riscv64) | `AtomicU64`, compare-and-swap loop | yes |
+//! | targets without (thumbv6m, thumbv7em, riscv32imc, ...) | `u64` inside `critical_section::Mutex` | no: interrupts masked for a few instructions, never a spinlock |
+//! | `cfg(loom)` | `loom::sync::atomic::AtomicU64` | modelled |
+//!
+//! A spinlock (what a generic 64-bit atomic fallback uses on 32-bit targets)
+//! deadlocks when an interrupt handler spins on a lock its own thread holds,
+//! so it is never used: the critical section is the interrupt-safe fallback,
+//! and the application chooses its implementation.
+
+/// A 64-bit word read and updated atomically.
+pub(crate) struct StateWord {
+    #[cfg(all(not(loom), target_has_atomic = "64"))]
+    word: core::sync::atomic::AtomicU64,
+    #[cfg(all(not(loom), not(target_has_atomic = "64")))]
+    word: critical_section::Mutex<core::cell::Cell<u64>>,
+    #[cfg(loom)]
+    word: loom::sync::atomic::AtomicU64,
+}
+
+#[cfg(not(loom))]
+impl StateWord {
+    pub(crate) const fn new(value: u64) -> Self {
+        Self {
+            #[cfg(target_has_atomic = "64")]
+            word: core::sync::atomic::AtomicU64::new(value),
+            #[cfg(not(target_has_atomic = "64"))]
+            word: critical_section::Mutex::new(core::cell::Cell::new(value)),
+        }
+    }
+}
+
+#[cfg(loom)]
+impl StateWord {
+    pub(crate) fn new(value: u64) -> Self {
+        Self {
+            word: loom::sync::atomic::AtomicU64::new(value),
+        }
+    }
+}
+
+#[cfg(any(loom, target_has_atomic = "64"))]
+impl StateWord {
+    /// The current value.
+    #[inline]
+    pub(crate) fn load(&self) -> u64 {
+        // Relaxed: decisions depend on this one word only; no other memory is
+        // published through it.
+        self.word.load(ordering::RELAXED)
+    }
+
+    /// Replaces the value `v` with `f(v)` when `f` returns `Ok`, atomically with
+    /// respect to every other update. `f` may run more than once under
+    /// contention. When `f` returns `Err` nothing is written.
+    #[inline]
+    pub(crate) fn update<E>(&self, mut f: impl FnMut(u64) -> Result<u64, E>) -> Result<u64, E> {
+        let mut current = self.load();
+        loop {
+            let next = f(current)?;
+            match self.word.compare_exchange_weak(
+                current,
+                next,
+                ordering::RELAXED,
+                ordering::RELAXED,
+            ) {
+                Ok(_) => return Ok(next),
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
+
+#[cfg(all(not(loom), not(target_has_atomic = "64")))]
+impl StateWord {
+    /// The current value.
+    #[inline]
+    pub(crate) fn load(&self) -> u64 {
+        critical_section::with(|cs| self.word.borrow(cs).get())
+    }
+
+    /// Replaces the value `v` with `f(v)` when `f` returns `Ok`, inside one
+    /// critical section. When `f` returns `Err` nothing is written.
+    #[inline]
+    pub(crate) fn update<E>(&self, mut f: impl FnMut(u64) -> Result<u64, E>) -> Result<u64, E> {
+        critical_section::with(|cs| {
+            let cell = self.word.borrow(cs);
+            let next = f(cell.get())?;
+            cell.set(next);
+            Ok(next)
+        })
+    }
+}
+
+#[cfg(any(loom, target_has_atomic = "64"))]
+mod ordering {
+    #[cfg(loom)]
+    pub(super) const RELAXED: loom::sync::atomic::Ordering = loom::sync::atomic::Ordering::Relaxed;
+    #[cfg(not(loom))]
+    pub(super) const RELAXED: core::sync::atomic::Ordering = core::sync::atomic::Ordering::Relaxed;
+}

@@ -1,0 +1,318 @@
+//! Behaviour of the rate limiter, including every kind of bad input.
+
+use failwell::{LimiterConfig, LimiterConfigError, RateLimiter, Rejection, Tier};
+
+fn limiter(config: LimiterConfig) -> RateLimiter {
+    match RateLimiter::new(config) {
+        Ok(limiter) => limiter,
+        Err(error) => panic!("config refused: {error}"),
+    }
+}
+
+/// Admits `cost`-1 requests of `tier` at `now` until the first rejection.
+fn drain(limiter: &RateLimiter, now: u64, tier: Tier) -> u32 {
+    let mut admitted = 0;
+    while limiter.try_acquire(now, 1, tier).is_ok() {
+        admitted += 1;
+        assert!(admitted <= 1_000_000, "limiter never refused");
+    }
+    admitted
+}
+
+#[test]
+fn admits_the_burst_then_refuses_with_exact_retry_after() {
+    // 10 per 1000 ticks: one unit per 100 ticks, bursts of 5.
+    let l = limiter(LimiterConfig::new(10, 1_000, 5));
+    assert_eq!(l.interval(), 100);
+    assert_eq!(drain(&l, 0, Tier::Essential), 5);
+    assert_eq!(
+        l.try_acquire(0, 1, Tier::Essential),
+        Err(Rejection::RateLimited { retry_after: 100 })
+    );
+    assert_eq!(
+        l.try_acquire(40, 1, Tier::Essential),
+        Err(Rejection::RateLimited { retry_after: 60 })
+    );
+    // The retry_after is honoured exactly: one tick early is still refused.
+    assert!(l.try_acquire(99, 1, Tier::Essential).is_err());
+    assert_eq!(l.try_acquire(100, 1, Tier::Essential), Ok(()));
+    // A cost of 3 needs 300 ticks of refill.
+    assert_eq!(
+        l.try_acquire(100, 3, Tier::Essential),
+        Err(Rejection::RateLimited { retry_after: 300 })
+    );
+    assert_eq!(l.try_acquire(400, 3, Tier::Essential), Ok(()));
+}
+
+#[test]
+fn sustained_rate_matches_the_config() {
+    // 3 per 1000 ticks rounds the interval up to 334 ticks: never above the rate.
+    let l = limiter(LimiterConfig::new(3, 1_000, 1));
+    assert_eq!(l.interval(), 334);
+    let admitted = (0..=100_000u64)
+        .filter(|&now| l.try_acquire(now, 1, Tier::Essential).is_ok())
+        .count();
+    // Admissions at 0, 334, 668, ... up to 100_000: floor(100_000 / 334) + 1.
+    assert_eq!(admitted, 300);
+}
+
+#[test]
+fn optional_is_shed_first_and_essential_keeps_flowing() {
+    let l = limiter(LimiterConfig::new(10, 1_000, 10).with_reserve(3, 2));
+    assert_eq!(l.capacity(Tier::Essential), 10);
+    assert_eq!(l.capacity(Tier::Important), 7);
+    assert_eq!(l.capacity(Tier::Optional), 5);
+    assert_eq!(drain(&l, 0, Tier::Optional), 5);
+    assert_eq!(drain(&l, 0, Tier::Important), 2);
+    assert_eq!(drain(&l, 0, Tier::Essential), 3);
+    let snap = l.snapshot(0);
+    assert_eq!((snap.essential, snap.important, snap.optional), (0, 0, 0));
+    assert_eq!(snap.full_in, 1_000);
+    // Optional must wait until the bucket holds more than both reserves.
+    assert_eq!(
+        l.try_acquire(0, 1, Tier::Optional),
+        Err(Rejection::RateLimited { retry_after: 600 })
+    );
+    // With every tier hammering, each refilled token goes to Essential when
+    // Essential asks first, and Optional gets nothing.
+    let mut per_tier = [0u32; 3];
+    for now in (100..=10_000).step_by(100) {
+        for tier in Tier::ALL {
+            if l.try_acquire(now, 1, tier).is_ok() {
+                per_tier[tier as usize] += 1;
+            }
+        }
+    }
+    assert_eq!(per_tier, [100, 0, 0]);
+}
+
+#[test]
+fn snapshot_reports_remaining_capacity_per_tier() {
+    let l = limiter(LimiterConfig::new(1, 10, 8).with_reserve(2, 2));
+    let full = l.snapshot(0);
+    assert_eq!((full.essential, full.important, full.optional), (8, 6, 4));
+    assert_eq!(full.full_in, 0);
+    assert_eq!(l.try_acquire(0, 3, Tier::Optional), Ok(()));
+    let snap = l.snapshot(0);
+    assert_eq!((snap.essential, snap.important, snap.optional), (5, 3, 1));
+    assert_eq!(snap.available(Tier::Important), 3);
+    assert_eq!(snap.full_in, 30);
+    // 15 ticks later one and a half units came back; only whole units count.
+    let snap = l.snapshot(15);
+    assert_eq!((snap.essential, snap.full_in), (6, 15));
+}
+
+#[test]
+fn bad_configs_are_refused_with_typed_errors() {
+    let cases = [
+        (
+            LimiterConfig::new(0, 1_000, 5),
+            LimiterConfigError::ZeroRate,
+        ),
+        (LimiterConfig::new(10, 0, 5), LimiterConfigError::ZeroPeriod),
+        (
+            LimiterConfig::new(10, 1_000, 0),
+            LimiterConfigError::ZeroBurst,
+        ),
+        (
+            LimiterConfig::new(11, 10, 5),
+            LimiterConfigError::RateAboveOnePerTick,
+        ),
+        (
+            LimiterConfig::new(1, u64::MAX, 2),
+            LimiterConfigError::BurstTooLong,
+        ),
+        (
+            LimiterConfig::new(1, 1 << 33, u32::MAX),
+            LimiterConfigError::BurstTooLong,
+        ),
+        (
+            LimiterConfig::new(10, 1_000, 5).with_reserve(5, 0),
+            LimiterConfigError::ReserveTooLarge,
+        ),
+        (
+            LimiterConfig::new(10, 1_000, 5).with_reserve(2, 3),
+            LimiterConfigError::ReserveTooLarge,
+        ),
+        (
+            LimiterConfig::new(10, 1_000, 5).with_reserve(u32::MAX, 2),
+            LimiterConfigError::ReserveTooLarge,
+        ),
+    ];
+    for (config, expected) in cases {
+        assert_eq!(RateLimiter::new(config).err(), Some(expected), "{config:?}");
+    }
+    // The largest configs that do fit are accepted.
+    assert!(RateLimiter::new(LimiterConfig::new(1, u64::MAX, 1)).is_ok());
+    assert!(RateLimiter::new(LimiterConfig::new(u32::MAX, u64::from(u32::MAX), u32::MAX)).is_ok());
+    assert!(RateLimiter::new(LimiterConfig::new(1, 1, 1)).is_ok());
+}
+
+#[test]
+fn zero_cost_and_impossible_costs_are_their_own_errors() {
+    let l = limiter(LimiterConfig::new(10, 1_000, 5).with_reserve(1, 1));
+    assert_eq!(
+        l.try_acquire(0, 0, Tier::Essential),
+        Err(Rejection::ZeroCost)
+    );
+    assert_eq!(
+        l.try_acquire(0, 6, Tier::Essential),
+        Err(Rejection::CostExceedsCapacity { capacity: 5 })
+    );
+    assert_eq!(
+        l.try_acquire(0, 4, Tier::Optional),
+        Err(Rejection::CostExceedsCapacity { capacity: 3 })
+    );
+    // A cost whose tick count overflows u64 is also simply too large.
+    let coarse = limiter(LimiterConfig::new(1, u64::MAX / 4, 2));
+    assert_eq!(
+        coarse.try_acquire(0, u32::MAX, Tier::Essential),
+        Err(Rejection::CostExceedsCapacity { capacity: 2 })
+    );
+    // None of these consumed anything.
+    assert_eq!(l.snapshot(0).essential, 5);
+}
+
+#[test]
+fn backwards_time_never_admits_more() {
+    let l = limiter(LimiterConfig::new(1, 100, 4));
+    assert_eq!(drain(&l, 10_000, Tier::Essential), 4);
+    // The clock steps back: the limiter sees even less refill, so it refuses,
+    // and the retry_after still counts from the `now` it was given.
+    assert_eq!(
+        l.try_acquire(9_000, 1, Tier::Essential),
+        Err(Rejection::RateLimited { retry_after: 1_100 })
+    );
+    assert!(l.try_acquire(0, 1, Tier::Essential).is_err());
+    // Nothing was recorded: back on the real clock, behaviour is unchanged.
+    assert!(l.try_acquire(10_099, 1, Tier::Essential).is_err());
+    assert_eq!(l.try_acquire(10_100, 1, Tier::Essential), Ok(()));
+}
+
+#[test]
+fn backwards_time_within_the_burst_leaves_the_same_state() {
+    let ahead = limiter(LimiterConfig::new(1, 100, 10));
+    let back = limiter(LimiterConfig::new(1, 100, 10));
+    for l in [&ahead, &back] {
+        assert_eq!(l.try_acquire(5_000, 2, Tier::Essential), Ok(()));
+    }
+    assert_eq!(ahead.try_acquire(5_000, 3, Tier::Essential), Ok(()));
+    assert_eq!(back.try_acquire(4_900, 3, Tier::Essential), Ok(()));
+    assert_eq!(ahead.snapshot(6_000), back.snapshot(6_000));
+}
+
+#[test]
+fn now_zero_starts_with_a_full_bucket() {
+    let l = limiter(LimiterConfig::new(1, 1_000, 3));
+    assert_eq!(l.snapshot(0).essential, 3);
+    assert_eq!(drain(&l, 0, Tier::Essential), 3);
+}
+
+#[test]
+fn time_jump_to_u64_max_refuses_without_corrupting_state() {
+    let l = limiter(LimiterConfig::new(1, 100, 4));
+    assert_eq!(l.try_acquire(1_000, 1, Tier::Essential), Ok(()));
+    // At the end of the tick range no admission can be represented: refused
+    // with "never", and nothing written.
+    assert_eq!(
+        l.try_acquire(u64::MAX, 1, Tier::Essential),
+        Err(Rejection::RateLimited {
+            retry_after: u64::MAX
+        })
+    );
+    let snap = l.snapshot(u64::MAX);
+    assert_eq!((snap.essential, snap.full_in), (4, 0));
+    // One unit short of the end, the full burst is available.
+    let end = u64::MAX - 500;
+    assert_eq!(drain(&l, end, Tier::Essential), 4);
+    assert_eq!(
+        l.try_acquire(end, 1, Tier::Essential),
+        Err(Rejection::RateLimited { retry_after: 100 })
+    );
+    // retry_after is exact up to the admission that ends at u64::MAX...
+    assert_eq!(l.try_acquire(end + 100, 1, Tier::Essential), Ok(()));
+    // ...and past that, no admission is representable any more.
+    assert_eq!(
+        l.try_acquire(end + 200, 1, Tier::Essential),
+        Err(Rejection::RateLimited {
+            retry_after: u64::MAX
+        })
+    );
+}
+
+#[test]
+fn time_jump_to_u64_max_then_back_keeps_working() {
+    let l = limiter(LimiterConfig::new(1, 100, 2));
+    assert_eq!(l.try_acquire(500, 2, Tier::Essential), Ok(()));
+    assert!(l.try_acquire(u64::MAX, 1, Tier::Essential).is_err());
+    assert!(l.try_acquire(u64::MAX - 1, 1, Tier::Essential).is_err());
+    // The spurious reading changed nothing: the clock comes back and the
+    // limiter refills on schedule.
+    assert!(l.try_acquire(599, 1, Tier::Essential).is_err());
+    assert_eq!(l.try_acquire(600, 1, Tier::Essential), Ok(()));
+}
+
+#[test]
+fn u32_tick_wrap_feeds_the_limiter_seamlessly() {
+    use failwell::time::TickExtender;
+    let l = limiter(LimiterConfig::new(1, 1_000, 1));
+    let mut ticks = TickExtender::new();
+    let before_wrap = u32::MAX - 499;
+    assert_eq!(
+        l.try_acquire(ticks.extend(before_wrap), 1, Tier::Essential),
+        Ok(())
+    );
+    // 500 ticks later the counter wrapped to 0: refused, 500 ticks to go.
+    assert_eq!(
+        l.try_acquire(ticks.extend(0), 1, Tier::Essential),
+        Err(Rejection::RateLimited { retry_after: 500 })
+    );
+    assert_eq!(
+        l.try_acquire(ticks.extend(499), 1, Tier::Essential),
+        Err(Rejection::RateLimited { retry_after: 1 })
+    );
+    assert_eq!(l.try_acquire(ticks.extend(500), 1, Tier::Essential), Ok(()));
+    assert_eq!(ticks.last(), (1 << 32) + 500);
+}
+
+#[test]
+fn a_limiter_can_be_a_static() {
+    static LIMITER: RateLimiter = match RateLimiter::new(LimiterConfig::new(5, 50, 2)) {
+        Ok(limiter) => limiter,
+        Err(_) => panic!("invalid config"),
+    };
+    assert_eq!(drain(&LIMITER, 7, Tier::Important), 2);
+}
+
+#[test]
+fn concurrent_acquires_admit_exactly_the_burst() {
+    let l = limiter(LimiterConfig::new(1, 1_000_000, 1_000));
+    let admitted: u32 = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..10_000)
+                        .filter(|_| l.try_acquire(42, 1, Tier::Essential).is_ok())
+                        .count()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+            .sum()
+    });
+    assert_eq!(admitted, 1_000);
+}
+
+#[test]
+fn display_messages_name_the_problem() {
+    assert_eq!(
+        Rejection::RateLimited { retry_after: 7 }.to_string(),
+        "rate limited; retry after 7 ticks"
+    );
+    assert_eq!(
+        LimiterConfigError::ReserveTooLarge.to_string(),
+        "reserves must leave Optional at least one unit of burst"
+    );
+}

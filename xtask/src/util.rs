@@ -1,0 +1,34 @@
+//! Running commands, with their failures as values.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// A task failed; the message says what and why.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map_or(manifest.clone(), PathBuf::from)
+}
+
+/// `cargo`, as the one running this task, in the workspace root.
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+/// Runs `command`, echoing it, and fails unless it exits successfully.
+pub fn run(command: &mut Command) -> Result<(), Failure> {
+    eprintln!("xtask: running {command:?}");
+    let status = command
+        .status()
+        .map_err(|error| Failure(format!("cannot start {command:?}: {error}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Failure(format!("{command:?} failed: {status}")))
+    }
+}

@@ -186,7 +186,8 @@ impl Snapshot {
 /// All methods take `&self` and are safe to call concurrently, including from
 /// interrupt handlers. The state is one 64-bit word: lock-free where the
 /// target has 64-bit atomics, a few instructions inside a critical section
-/// elsewhere.
+/// elsewhere. The whole limiter is 40 bytes (8 of state, 32 of config) on
+/// every target.
 pub struct RateLimiter {
     /// Theoretical arrival time, in ticks.
     tat: StateWord,
@@ -197,6 +198,11 @@ pub struct RateLimiter {
     limit_important: u64,
     limit_optional: u64,
 }
+
+// 8 bytes of state and 32 of config on every target; the C header's storage
+// (`failwell_limiter_t`) is sized from this.
+#[cfg(not(loom))]
+const _: () = assert!(core::mem::size_of::<RateLimiter>() == 40);
 
 macro_rules! const_unless_loom {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($args:tt)*) -> $ret:ty $body:block) => {

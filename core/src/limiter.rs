@@ -301,8 +301,12 @@ impl RateLimiter {
     /// What each tier could take at `now`. Reads the state; writes nothing.
     #[must_use]
     pub fn snapshot(&self, now: u64) -> Snapshot {
-        let debt = self.tat.load().saturating_sub(now);
-        let units = |limit: u64| self.units(limit.saturating_sub(debt));
+        let tat = self.tat.load();
+        let debt = tat.saturating_sub(now);
+        // Near the end of the tick range, only what still fits below u64::MAX
+        // could be admitted (see the module docs on time).
+        let headroom = u64::MAX.saturating_sub(tat.max(now));
+        let units = |limit: u64| self.units(limit.saturating_sub(debt).min(headroom));
         Snapshot {
             essential: units(self.limit_essential),
             important: units(self.limit_important),

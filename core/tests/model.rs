@@ -98,12 +98,13 @@ impl Model {
     /// Units each tier could take at `now`, as the limiter reports them (debt
     /// measured to `now` itself, even when the clock went back).
     fn available(&self, now: u64) -> ([u32; 3], u64) {
-        let debt = match self.latest {
-            None => 0,
-            Some((at, debt)) => (u128::from(at) + debt).saturating_sub(u128::from(now)),
+        let tat = self.latest.map_or(0, |(at, debt)| u128::from(at) + debt);
+        let debt = tat.saturating_sub(u128::from(now));
+        // What could be admitted must also fit below the end of the tick range.
+        let headroom = u128::from(u64::MAX) - tat.max(u128::from(now));
+        let units = |limit: u128| {
+            u32::try_from(limit.saturating_sub(debt).min(headroom) / self.interval).unwrap()
         };
-        let units =
-            |limit: u128| u32::try_from(limit.saturating_sub(debt) / self.interval).unwrap();
         (
             [
                 units(self.limits[0]),

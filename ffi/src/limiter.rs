@@ -19,7 +19,7 @@ pub struct failwell_limiter_t {
 
 impl Object for RateLimiter {
     type Storage = failwell_limiter_t;
-    const MAGIC: u32 = 0x4c49_4d54; // "LIMT"
+    const MAGIC: usize = 0x4c49_4d54; // "LIMT"
 }
 
 assert_storage_fits!(RateLimiter, failwell_limiter_t);

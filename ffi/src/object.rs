@@ -7,7 +7,7 @@
 //! that was never initialised, storage of another object type, and an object
 //! copied (memcpy) after init are all refused with a status, not used.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::failwell_status_t::{
     self, FAILWELL_MISALIGNED, FAILWELL_NULL_POINTER, FAILWELL_UNINITIALIZED,
@@ -18,23 +18,22 @@ pub(crate) trait Object: Sized {
     /// The opaque C struct that holds a `Slot<Self>`.
     type Storage;
     /// Distinguishes this type's tags from every other object type's.
-    const MAGIC: u32;
+    const MAGIC: usize;
 }
 
 /// The layout behind every opaque C object.
 #[repr(C)]
 pub(crate) struct Slot<T> {
-    /// `tag(T, address)` once initialised; anything else before.
-    tag: AtomicU32,
+    /// `tag(T, address)` once initialised; anything else before. Pointer
+    /// width, so the whole address is in it and a copy is always detected.
+    tag: AtomicUsize,
     value: T,
 }
 
-/// The tag an object of type `T` at `address` carries once initialised.
-fn tag<T: Object>(address: usize) -> u32 {
-    // Fold the address to 32 bits; keeping the low bits is intended.
-    #[allow(clippy::cast_possible_truncation)]
-    let folded = (address as u64 ^ (address as u64 >> 32)) as u32;
-    T::MAGIC ^ folded
+/// The tag an object of type `T` at `address` carries once initialised:
+/// distinct for every address and every object type.
+fn tag<T: Object>(address: usize) -> usize {
+    T::MAGIC ^ address
 }
 
 /// Checks `storage` and returns the object it holds.
@@ -52,6 +51,8 @@ pub(crate) unsafe fn get<'a, T: Object>(
     // SAFETY: `checked` ensured `slot` is non-null and aligned; the caller
     // guarantees the bytes are readable for 'a. An `AtomicU32` may hold any
     // bit pattern, so reading the tag is sound whatever the storage holds.
+    // (Storage reused at the address of an earlier object of the same type
+    // still carries that object's tag: no tag can tell the two apart.)
     let tag_word = unsafe { &(*slot).tag };
     // Acquire: pairs with the Release store in `init`, so the value written
     // before the tag is visible once the tag is.
@@ -80,7 +81,7 @@ pub(crate) unsafe fn init<T: Object>(
         core::ptr::write(
             slot,
             Slot {
-                tag: AtomicU32::new(0),
+                tag: AtomicUsize::new(0),
                 value,
             },
         );

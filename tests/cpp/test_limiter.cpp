@@ -1,0 +1,455 @@
+// The C++ wrapper bindings/cpp/failwell.hpp: construction and its errors,
+// decisions, snapshots, capacities, and contention under std::thread.
+// C++17; run by `cargo xtask ctest` under ASan+UBSan (and TSan where it
+// works), built both with exceptions and with -fno-exceptions (where a bad
+// config must abort, which a forked child checks).
+//
+// Prints "N passed, 0 failed" and exits 0, or names each failed check
+// (file:line) and exits 1.
+
+#include "failwell.hpp"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+// ---- checks ---------------------------------------------------------------
+
+unsigned long checks_run = 0;
+unsigned long checks_failed = 0;
+
+void check_true(bool ok, const char* expr, const char* file, int line) {
+  ++checks_run;
+  if (!ok) {
+    ++checks_failed;
+    std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
+  }
+}
+
+void check_eq(unsigned long long actual, unsigned long long expected,
+              const char* expr, const char* file, int line) {
+  ++checks_run;
+  if (actual != expected) {
+    ++checks_failed;
+    std::fprintf(stderr, "%s:%d: CHECK failed: %s: got %llu, expected %llu\n",
+                 file, line, expr, actual, expected);
+  }
+}
+
+#define CHECK(cond) check_true(static_cast<bool>(cond), #cond, __FILE__, __LINE__)
+#define CHECK_EQ(actual, expected)                                  \
+  check_eq(static_cast<unsigned long long>(actual),                 \
+           static_cast<unsigned long long>(expected),               \
+           #actual " == " #expected, __FILE__, __LINE__)
+
+using failwell::Decision;
+using failwell::RateLimiter;
+using failwell::Snapshot;
+using failwell::Tier;
+using Config = failwell::RateLimiter::Config;
+
+// ---- compile-time properties ---------------------------------------------
+
+static_assert(!std::is_copy_constructible<RateLimiter>::value, "not copyable");
+static_assert(!std::is_copy_assignable<RateLimiter>::value, "not copyable");
+static_assert(!std::is_move_constructible<RateLimiter>::value, "not movable");
+static_assert(!std::is_move_assignable<RateLimiter>::value, "not movable");
+static_assert(std::is_trivially_destructible<RateLimiter>::value,
+              "no destructor to run for statics");
+static_assert(sizeof(RateLimiter) == sizeof(failwell_limiter_t),
+              "the C object inline, nothing else");
+static_assert(alignof(RateLimiter) >= alignof(failwell_limiter_t), "aligned");
+static_assert(std::is_same<std::underlying_type<Tier>::type, failwell_tier_t>::value,
+              "Tier is a failwell_tier_t");
+static_assert(static_cast<failwell_tier_t>(Tier::Essential) == FAILWELL_TIER_ESSENTIAL &&
+                  static_cast<failwell_tier_t>(Tier::Important) == FAILWELL_TIER_IMPORTANT &&
+                  static_cast<failwell_tier_t>(Tier::Optional) == FAILWELL_TIER_OPTIONAL,
+              "Tier values are the C values");
+static_assert(std::is_base_of<std::runtime_error, failwell::Error>::value,
+              "Error is a runtime_error");
+static_assert(noexcept(std::declval<RateLimiter&>().try_acquire(0)), "hot path noexcept");
+static_assert(noexcept(std::declval<const RateLimiter&>().snapshot(0)), "noexcept");
+static_assert(noexcept(std::declval<const RateLimiter&>().capacity(Tier::Optional)),
+              "noexcept");
+static_assert(noexcept(RateLimiter::validate(Config{1, 1, 1})), "noexcept");
+static_assert(!std::is_convertible<Decision, bool>::value, "operator bool is explicit");
+static_assert(!std::is_convertible<Config, RateLimiter>::value, "constructor is explicit");
+static_assert(Config{1, 2, 3}.with_reserve(4, 5).reserve_important == 5, "constexpr config");
+
+// ---- statics and members --------------------------------------------------
+
+// A global, initialised before main, used from several tests.
+RateLimiter global_limiter{{1, 5, 10}};
+
+RateLimiter& function_local_limiter() {
+  static RateLimiter limiter{Config{1, 2, 10}};
+  return limiter;
+}
+
+struct Service {
+  explicit Service(const Config& config) : limiter(config) {}
+  int handled = 0;
+  RateLimiter limiter;
+};
+
+// ---- tests ------------------------------------------------------------------
+
+struct BadConfig {
+  Config config;
+  failwell_status_t expected;
+};
+
+const BadConfig bad_configs[] = {
+    {{0, 10, 10}, FAILWELL_CONFIG_ZERO_RATE},
+    {{1, 10, 0}, FAILWELL_CONFIG_ZERO_PERIOD},
+    {{1, 0, 10}, FAILWELL_CONFIG_ZERO_BURST},
+    {{11, 10, 10}, FAILWELL_CONFIG_RATE_ABOVE_ONE_PER_TICK},
+    {{1, 2, UINT64_MAX}, FAILWELL_CONFIG_BURST_TOO_LONG},
+    {{1, 10, 10, 10, 0}, FAILWELL_CONFIG_RESERVE_TOO_LARGE},
+    {{1, 10, 10, 4, 6}, FAILWELL_CONFIG_RESERVE_TOO_LARGE},
+    {{1, 10, 10, UINT32_MAX, 1}, FAILWELL_CONFIG_RESERVE_TOO_LARGE},
+};
+
+void test_construction_errors() {
+  for (const BadConfig& bad : bad_configs) {
+    CHECK_EQ(RateLimiter::validate(bad.config), bad.expected);
+#if defined(__cpp_exceptions)
+    bool thrown = false;
+    try {
+      RateLimiter limiter(bad.config);
+      (void)limiter;
+    } catch (const failwell::Error& error) {
+      thrown = true;
+      CHECK_EQ(error.status(), bad.expected);
+      CHECK(std::strcmp(error.what(), failwell_status_str(bad.expected)) == 0);
+      CHECK(std::strcmp(error.what(), failwell::status_str(bad.expected)) == 0);
+    } catch (...) {
+      CHECK(!"an exception other than failwell::Error");
+    }
+    CHECK(thrown);
+    // Catchable as the standard base too.
+    thrown = false;
+    try {
+      RateLimiter limiter(bad.config);
+      (void)limiter;
+    } catch (const std::runtime_error& error) {
+      thrown = true;
+      CHECK(std::strcmp(error.what(), "unknown status") != 0);
+    }
+    CHECK(thrown);
+#else
+    // Without exceptions a bad config aborts: check in a child process.
+    std::fflush(nullptr);
+    const pid_t child = fork();
+    if (child == 0) {
+      RateLimiter limiter(bad.config);
+      (void)limiter;
+      _exit(0);  // not reached when the constructor aborts
+    }
+    CHECK(child > 0);
+    int status = 0;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFSIGNALED(status));
+    CHECK_EQ(WIFSIGNALED(status) ? WTERMSIG(status) : 0, SIGABRT);
+#endif
+  }
+  CHECK_EQ(RateLimiter::validate(Config{1, 10, 10, 4, 5}), FAILWELL_OK);
+  CHECK_EQ(RateLimiter::validate(Config{1, 1, UINT64_MAX}), FAILWELL_OK);
+
+  // Error itself.
+  const failwell::Error error(FAILWELL_CONFIG_ZERO_BURST);
+  CHECK_EQ(error.status(), FAILWELL_CONFIG_ZERO_BURST);
+  CHECK(std::strcmp(error.what(), failwell_status_str(FAILWELL_CONFIG_ZERO_BURST)) == 0);
+  CHECK(std::strcmp(failwell::status_str(static_cast<failwell::Status>(12345)),
+                    "unknown status") == 0);
+}
+
+void test_config() {
+  failwell_limiter_config_t c{};
+  c.rate = 3;
+  c.burst = 7;
+  c.period = 11;
+  c.reserve_essential = 2;
+  c.reserve_important = 1;
+  const Config from_c = c;  // implicit
+  CHECK_EQ(from_c.rate, 3);
+  CHECK_EQ(from_c.burst, 7);
+  CHECK_EQ(from_c.period, 11);
+  CHECK_EQ(from_c.reserve_essential, 2);
+  CHECK_EQ(from_c.reserve_important, 1);
+  const failwell_limiter_config_t back = from_c.to_c();
+  CHECK(std::memcmp(&back, &c, sizeof c) == 0);
+
+  const Config plain{1, 10, 20};
+  CHECK_EQ(plain.reserve_essential, 0);
+  CHECK_EQ(plain.reserve_important, 0);
+  const Config reserved = plain.with_reserve(3, 4);
+  CHECK_EQ(reserved.rate, 1);
+  CHECK_EQ(reserved.burst, 10);
+  CHECK_EQ(reserved.period, 20);
+  CHECK_EQ(reserved.reserve_essential, 3);
+  CHECK_EQ(reserved.reserve_important, 4);
+
+  // A limiter straight from the C struct.
+  RateLimiter from_c_limiter(c);
+  CHECK_EQ(from_c_limiter.capacity(Tier::Essential), 7);
+  CHECK_EQ(from_c_limiter.capacity(Tier::Important), 5);
+  CHECK_EQ(from_c_limiter.capacity(Tier::Optional), 4);
+}
+
+void test_decisions() {
+  // interval 10, burst 3.
+  RateLimiter limiter({1, 3, 10});
+
+  Decision d = limiter.try_acquire(100);
+  CHECK(d.admitted());
+  CHECK(static_cast<bool>(d));
+  CHECK_EQ(d.status(), FAILWELL_OK);
+  CHECK_EQ(d.retry_after(), 0);
+
+  d = limiter.try_acquire(100, 2, Tier::Essential);
+  CHECK(d);
+  d = limiter.try_acquire(100);
+  CHECK(!d);
+  CHECK(!d.admitted());
+  CHECK_EQ(d.status(), FAILWELL_RATE_LIMITED);
+  CHECK_EQ(d.retry_after(), 10);
+
+  d = limiter.try_acquire(109, 1, Tier::Optional);
+  CHECK_EQ(d.status(), FAILWELL_RATE_LIMITED);
+  CHECK_EQ(d.retry_after(), 1);
+  d = limiter.try_acquire(110, 1, Tier::Optional);
+  CHECK(d.admitted());
+
+  d = limiter.try_acquire(110, 4);
+  CHECK_EQ(d.status(), FAILWELL_COST_EXCEEDS_CAPACITY);
+  CHECK_EQ(d.retry_after(), UINT64_MAX);
+  CHECK(!d);
+
+  d = limiter.try_acquire(110, 0);
+  CHECK_EQ(d.status(), FAILWELL_ZERO_COST);
+  CHECK_EQ(d.retry_after(), UINT64_MAX);
+  CHECK(!d);
+
+  d = limiter.try_acquire(110, 1, static_cast<Tier>(3));
+  CHECK_EQ(d.status(), FAILWELL_INVALID_TIER);
+  CHECK_EQ(d.retry_after(), UINT64_MAX);
+  d = limiter.try_acquire(110, 1, static_cast<Tier>(UINT32_MAX));
+  CHECK_EQ(d.status(), FAILWELL_INVALID_TIER);
+
+  // Backwards and end-of-clock times are values, not crashes.
+  d = limiter.try_acquire(0);
+  CHECK_EQ(d.status(), FAILWELL_RATE_LIMITED);
+  CHECK_EQ(d.retry_after(), 120);  // tat 140 + 10 - 0 - 30
+  d = limiter.try_acquire(UINT64_MAX);
+  CHECK_EQ(d.status(), FAILWELL_RATE_LIMITED);
+  CHECK_EQ(d.retry_after(), UINT64_MAX);
+  d = limiter.try_acquire(UINT64_MAX - 100);
+  CHECK(d.admitted());
+
+  // A Decision is a plain value.
+  constexpr Decision made(FAILWELL_RATE_LIMITED, 42);
+  static_assert(!made.admitted() && made.retry_after() == 42, "constexpr decision");
+  CHECK_EQ(made.status(), FAILWELL_RATE_LIMITED);
+}
+
+void test_snapshot_and_capacity() {
+  const Config config = Config{1, 10, 10}.with_reserve(2, 3);
+  RateLimiter limiter(config);
+
+  CHECK_EQ(limiter.capacity(Tier::Essential), 10);
+  CHECK_EQ(limiter.capacity(Tier::Important), 8);
+  CHECK_EQ(limiter.capacity(Tier::Optional), 5);
+  CHECK_EQ(limiter.capacity(static_cast<Tier>(3)), 0);
+
+  Snapshot s = limiter.snapshot(0);
+  CHECK_EQ(s.essential, 10);
+  CHECK_EQ(s.important, 8);
+  CHECK_EQ(s.optional, 5);
+  CHECK_EQ(s.full_in, 0);
+  CHECK_EQ(s.available(Tier::Important), 8);
+
+  for (int i = 0; i < 5; ++i) {
+    CHECK(limiter.try_acquire(0, 1, Tier::Optional));
+  }
+  Decision d = limiter.try_acquire(0, 1, Tier::Optional);
+  CHECK_EQ(d.status(), FAILWELL_RATE_LIMITED);
+  CHECK_EQ(d.retry_after(), 10);
+  CHECK(limiter.try_acquire(0, 3, Tier::Important));
+  CHECK_EQ(limiter.try_acquire(0, 1, Tier::Important).status(), FAILWELL_RATE_LIMITED);
+  CHECK(limiter.try_acquire(0, 2, Tier::Essential));
+  CHECK_EQ(limiter.try_acquire(0, 1, Tier::Essential).retry_after(), 10);
+
+  s = limiter.snapshot(60);
+  CHECK_EQ(s.available(Tier::Essential), 6);
+  CHECK_EQ(s.available(Tier::Important), 4);
+  CHECK_EQ(s.available(Tier::Optional), 1);
+  CHECK_EQ(s.available(static_cast<Tier>(7)), 0);
+  CHECK_EQ(s.full_in, 40);
+
+  // Through a const reference.
+  const RateLimiter& view = limiter;
+  CHECK_EQ(view.snapshot(0).full_in, 100);
+  CHECK_EQ(view.capacity(Tier::Optional), 5);
+}
+
+void test_native_handle() {
+  RateLimiter limiter({1, 4, 10});
+  std::uint64_t retry = 7;
+  CHECK_EQ(failwell_limiter_acquire(limiter.native_handle(), 0, 4, FAILWELL_TIER_ESSENTIAL,
+                                    &retry),
+           FAILWELL_OK);
+  CHECK_EQ(retry, 0);
+  CHECK_EQ(limiter.try_acquire(0).retry_after(), 10);
+
+  // The C object is bound to its address: a byte copy is refused.
+  failwell_limiter_t copy;
+  std::memcpy(&copy, limiter.native_handle(), sizeof copy);
+  CHECK_EQ(failwell_limiter_acquire(&copy, 0, 1, FAILWELL_TIER_ESSENTIAL, nullptr),
+           FAILWELL_UNINITIALIZED);
+  std::uint32_t capacity = 0;
+  const RateLimiter& view = limiter;
+  CHECK_EQ(failwell_limiter_capacity(view.native_handle(), FAILWELL_TIER_ESSENTIAL, &capacity),
+           FAILWELL_OK);
+  CHECK_EQ(capacity, 4);
+}
+
+void test_statics_and_members() {
+  CHECK_EQ(global_limiter.capacity(Tier::Essential), 5);
+  CHECK(global_limiter.try_acquire(0, 5));
+  CHECK_EQ(global_limiter.try_acquire(0).retry_after(), 10);
+
+  CHECK(function_local_limiter().try_acquire(0, 2));
+  CHECK_EQ(function_local_limiter().try_acquire(0).status(), FAILWELL_RATE_LIMITED);
+
+  Service service(Config{1, 3, 10});
+  CHECK_EQ(service.limiter.capacity(Tier::Optional), 3);
+  while (service.limiter.try_acquire(0)) {
+    ++service.handled;
+  }
+  CHECK_EQ(service.handled, 3);
+
+  // Sustained rate: rate 3 per 10 ticks is one unit per 4 ticks.
+  RateLimiter sustained({3, 5, 10});
+  unsigned long admitted = 0;
+  for (std::uint64_t now = 0; now <= 1000; ++now) {
+    while (sustained.try_acquire(now)) {
+      ++admitted;
+    }
+  }
+  CHECK_EQ(admitted, 5 + 1000 / 4);
+}
+
+// ---- contention -------------------------------------------------------------
+
+constexpr unsigned long kAttempts = 100000;
+
+struct Counts {
+  unsigned long admitted = 0;
+  unsigned long limited = 0;
+  unsigned long other = 0;
+};
+
+// Runs one thread per tier in `tiers`, all released together, each making
+// kAttempts single-unit requests at `now`; returns the counts per thread.
+std::vector<Counts> run_threads(RateLimiter& limiter, std::uint64_t now,
+                                const std::vector<Tier>& tiers) {
+  std::vector<Counts> counts(tiers.size());
+  std::atomic<std::size_t> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < tiers.size(); ++i) {
+    threads.emplace_back([&, i] {
+      ready.fetch_add(1);
+      while (!go.load()) {
+        std::this_thread::yield();
+      }
+      Counts& c = counts[i];
+      for (unsigned long n = 0; n < kAttempts; ++n) {
+        const Decision d = limiter.try_acquire(now, 1, tiers[i]);
+        if (d.admitted() && d.retry_after() == 0) {
+          ++c.admitted;
+        } else if (d.status() == FAILWELL_RATE_LIMITED && d.retry_after() > 0 &&
+                   d.retry_after() != UINT64_MAX) {
+          ++c.limited;
+        } else {
+          ++c.other;
+        }
+      }
+    });
+  }
+  while (ready.load() != tiers.size()) {
+    std::this_thread::yield();
+  }
+  go.store(true);
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  return counts;
+}
+
+void test_contention() {
+  RateLimiter limiter({1, 1000, 1000000});
+  const std::vector<Counts> counts =
+      run_threads(limiter, 5000, {Tier::Essential, Tier::Essential, Tier::Essential,
+                                  Tier::Essential});
+  Counts total;
+  for (const Counts& c : counts) {
+    total.admitted += c.admitted;
+    total.limited += c.limited;
+    total.other += c.other;
+  }
+  CHECK_EQ(total.admitted, 1000);
+  CHECK_EQ(total.limited, 4 * kAttempts - 1000);
+  CHECK_EQ(total.other, 0);
+}
+
+void test_contention_tiers() {
+  const std::vector<Tier> tiers = {Tier::Optional,  Tier::Important, Tier::Essential,
+                                   Tier::Optional,  Tier::Important, Tier::Essential};
+  for (int round = 0; round < 3; ++round) {
+    // Capacities: Essential 1000, Important 900, Optional 700.
+    RateLimiter limiter(Config{1, 1000, 1000000}.with_reserve(100, 200));
+    const std::vector<Counts> counts = run_threads(limiter, 7, tiers);
+    unsigned long by_tier[3] = {0, 0, 0};
+    unsigned long other = 0;
+    for (std::size_t i = 0; i < tiers.size(); ++i) {
+      by_tier[static_cast<std::size_t>(tiers[i])] += counts[i].admitted;
+      other += counts[i].other;
+    }
+    CHECK(by_tier[2] <= 700);
+    CHECK(by_tier[1] + by_tier[2] <= 900);
+    CHECK_EQ(by_tier[0] + by_tier[1] + by_tier[2], 1000);
+    CHECK_EQ(other, 0);
+    const Snapshot s = limiter.snapshot(7);
+    CHECK_EQ(s.essential, 0);
+    CHECK_EQ(s.full_in, 1000ULL * 1000000);
+  }
+}
+
+}  // namespace
+
+int main() {
+  test_construction_errors();  // first: forks, when built without exceptions
+  test_config();
+  test_decisions();
+  test_snapshot_and_capacity();
+  test_native_handle();
+  test_statics_and_members();
+  test_contention();
+  test_contention_tiers();
+
+  std::printf("%lu passed, %lu failed\n", checks_run - checks_failed, checks_failed);
+  return checks_failed == 0 ? 0 : 1;
+}

@@ -74,14 +74,18 @@ fn a_rejected_request_never_writes() {
 fn three_threads_and_tiers_never_over_admit() {
     loom::model(|| {
         // Burst 2 with 1 unit reserved for Essential: Optional can hold 1.
-        let l = Arc::new(RateLimiter::new(LimiterConfig::new(1, 100, 2).with_reserve(1, 0)).unwrap());
+        let l =
+            Arc::new(RateLimiter::new(LimiterConfig::new(1, 100, 2).with_reserve(1, 0)).unwrap());
         let spawn = |tier| {
             let l = Arc::clone(&l);
             thread::spawn(move || l.try_acquire(5, 1, tier).is_ok())
         };
         let optional = [spawn(Tier::Optional), spawn(Tier::Optional)];
         let essential = spawn(Tier::Essential);
-        let optional: usize = optional.into_iter().map(|h| usize::from(h.join().unwrap())).sum();
+        let optional: usize = optional
+            .into_iter()
+            .map(|h| usize::from(h.join().unwrap()))
+            .sum();
         let essential = essential.join().unwrap();
         // At most one Optional (none if Essential came first and left only
         // the reserve), and Essential always finds the reserved unit.

@@ -1,14 +1,15 @@
 //! `cargo xtask <task>`: the project's tasks, in Rust so they run wherever cargo does.
 //!
-//! Tasks:
-//! - `ci`: everything CI checks (the README's test command).
-//! - `test`: the Rust tests of the workspace.
-//! - `lint`: `cargo fmt --check` and `cargo clippy -D warnings`.
-//! - `header [--check]`: regenerate the C header (or fail when it is stale).
+//! `cargo xtask` with no task lists them; `ci` runs everything CI checks and
+//! is the README's test command.
 
 use std::process::ExitCode;
 
+mod ctest;
+mod embedded;
 mod header;
+mod loom;
+mod setup;
 mod util;
 
 use util::{cargo, run, Failure};
@@ -19,6 +20,10 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("test") => test(),
         Some("lint") => lint(),
+        Some("ctest") => ctest::run(),
+        Some("loom") => loom::run_loom(),
+        Some("setup") => setup::run_setup(),
+        Some("embedded") => embedded::run(),
         Some("header") => header::run(args.get(1).is_some_and(|flag| flag == "--check")),
         Some(other) => Err(Failure(format!("unknown task `{other}`\n\n{USAGE}"))),
         None => Err(Failure(USAGE.to_owned())),
@@ -35,16 +40,25 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  ci     everything CI checks: lint, tests
-  test   Rust tests of the workspace
-  lint   cargo fmt --check and cargo clippy -D warnings
-  header [--check]  regenerate bindings/c/failwell.h (or fail if it is stale)";
+  ci        everything below, in order (the README's test command)
+  setup     install missing system tools with apt-get (QEMU, cross binutils, ...)
+  lint      cargo fmt --check and cargo clippy -D warnings
+  header [--check]  regenerate bindings/c/failwell.h (or fail if it is stale)
+  test      Rust tests of the workspace (unit, behaviour, property)
+  loom      loom models of the concurrent primitives
+  ctest     C and C++ tests of the C ABI and C++ wrapper under ASan+UBSan (and TSan)
+  embedded  cross-build the core; run the test firmware under QEMU (Cortex-M0, M3)";
 
 fn ci() -> Result<(), Failure> {
+    let started = std::time::Instant::now();
+    setup::run_setup()?;
     lint()?;
     header::run(true)?;
     test()?;
-    eprintln!("xtask: ci passed");
+    loom::run_loom()?;
+    ctest::run()?;
+    embedded::run()?;
+    eprintln!("xtask: ci passed in {} s", started.elapsed().as_secs());
     Ok(())
 }
 

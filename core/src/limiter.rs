@@ -270,30 +270,37 @@ impl RateLimiter {
     /// rejection only reads the state and writes nothing.
     #[inline]
     pub fn try_acquire(&self, now: u64, cost: u32, tier: Tier) -> Result<(), Rejection> {
-        let limit = self.limit(tier);
-        let cost_ticks = match u64::from(cost).checked_mul(self.interval) {
-            Some(0) => return Err(Rejection::ZeroCost),
-            Some(ticks) if ticks <= limit => ticks,
-            _ => {
-                return Err(Rejection::CostExceedsCapacity {
-                    capacity: self.capacity(tier),
-                })
-            }
+        if cost == 0 {
+            return Err(Rejection::ZeroCost);
+        }
+        // `room`: the debt (ticks ahead of `now`) this tier may already
+        // carry and still take `cost`. Both steps fail only for a cost above
+        // the tier's capacity.
+        let Some(room) = u64::from(cost)
+            .checked_mul(self.interval)
+            .and_then(|cost_ticks| Some((cost_ticks, self.limit(tier).checked_sub(cost_ticks)?)))
+        else {
+            return Err(Rejection::CostExceedsCapacity {
+                capacity: self.capacity(tier),
+            });
         };
+        let (cost_ticks, room) = room;
         self.tat
             .update(|tat| {
                 let start = if tat > now { tat } else { now };
-                let Some(next) = start.checked_add(cost_ticks) else {
-                    return Err(Rejection::RateLimited {
-                        retry_after: u64::MAX,
-                    });
-                };
-                // `next >= now` because `start >= now`.
-                let debt = next.saturating_sub(now);
-                match debt.checked_sub(limit) {
-                    Some(over) if over > 0 => Err(Rejection::RateLimited { retry_after: over }),
-                    _ => Ok(next),
+                // Exact: `start >= now`.
+                let debt = start.wrapping_sub(now);
+                if debt > room {
+                    // Waiting helps only if the admission will fit below u64::MAX.
+                    let retry_after = match start.checked_add(cost_ticks) {
+                        Some(_) => debt.wrapping_sub(room),
+                        None => u64::MAX,
+                    };
+                    return Err(Rejection::RateLimited { retry_after });
                 }
+                start.checked_add(cost_ticks).ok_or(Rejection::RateLimited {
+                    retry_after: u64::MAX,
+                })
             })
             .map(|_| ())
     }

@@ -137,14 +137,15 @@ impl LimiterModel {
 
     /// Runs one request through `limiter` and the model and checks that they
     /// agree (see the module docs), then that their snapshots agree. Keeps
-    /// the model in step with the limiter. `Err` describes a disagreement.
+    /// the model in step with the limiter. Returns the limiter's answer, or
+    /// `Err` describing a disagreement.
     pub fn step(
         &mut self,
         limiter: &RateLimiter,
         now: u64,
         cost: u32,
         tier: Tier,
-    ) -> Result<(), String> {
+    ) -> Result<Result<(), Rejection>, String> {
         let expected = self.decide(now, cost, tier);
         let actual = limiter.try_acquire(now, cost, tier);
         let (t, debt) = self.clock_and_debt(now);
@@ -190,6 +191,6 @@ impl LimiterModel {
                 "snapshot at now={now}: limiter {got:?}, model {want:?}"
             ));
         }
-        Ok(())
+        Ok(actual)
     }
 }

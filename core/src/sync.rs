@@ -58,6 +58,19 @@ impl StateWord {
     #[inline]
     pub(crate) fn update<E>(&self, mut f: impl FnMut(u64) -> Result<u64, E>) -> Result<u64, E> {
         let mut current = self.load();
+        // Bugs planted on purpose, only in loom builds, to show that the
+        // loom models catch them (`cargo xtask loom` runs both).
+        #[cfg(all(loom, failwell_plant = "racy_update"))]
+        {
+            let next = f(current)?;
+            self.word.store(next, ordering::RELAXED);
+            return Ok(next);
+        }
+        #[cfg(all(loom, failwell_plant = "reject_writes"))]
+        if let Err(error) = f(current) {
+            self.word.store(current, ordering::RELAXED);
+            return Err(error);
+        }
         loop {
             let next = f(current)?;
             match self.word.compare_exchange_weak(

@@ -59,14 +59,26 @@ fn concurrent_acquires_at_different_times_never_over_admit() {
 }
 
 #[test]
-fn a_rejected_request_never_writes() {
+fn a_rejection_never_overwrites_an_admission() {
     loom::model(|| {
-        let l = limiter(1, 100, 1);
+        // Burst 2, one unit kept for Essential; one unit already taken, so
+        // Optional is always refused and Essential always admitted.
+        let l =
+            Arc::new(RateLimiter::new(LimiterConfig::new(1, 100, 2).with_reserve(1, 0)).unwrap());
         assert_eq!(l.try_acquire(0, 1, Tier::Essential), Ok(()));
-        // Two concurrent rejections, then the refill time: exactly one unit back.
-        assert_eq!(race(&l, &[10, 20], 1), 0);
-        assert_eq!(l.try_acquire(100, 1, Tier::Essential), Ok(()));
-        assert!(l.try_acquire(100, 1, Tier::Essential).is_err());
+        let spawn = |tier| {
+            let l = Arc::clone(&l);
+            thread::spawn(move || l.try_acquire(0, 1, tier))
+        };
+        let optional = spawn(Tier::Optional);
+        let essential = spawn(Tier::Essential);
+        assert!(optional.join().unwrap().is_err());
+        assert_eq!(essential.join().unwrap(), Ok(()));
+        // Both units are gone, whatever the interleaving.
+        assert_eq!(
+            l.try_acquire(0, 1, Tier::Essential),
+            Err(Rejection::RateLimited { retry_after: 100 })
+        );
     });
 }
 

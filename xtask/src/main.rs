@@ -5,6 +5,7 @@
 
 use std::process::ExitCode;
 
+mod bench;
 mod ctest;
 mod embedded;
 mod header;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("lint") => lint(),
         Some("ctest") => ctest::run(),
+        Some("bench") => bench::run_bench(&args[1..]),
         Some("loom") => loom::run_loom(),
         Some("setup") => setup::run_setup(),
         Some("embedded") => embedded::run(),
@@ -47,6 +49,7 @@ tasks:
   test      Rust tests of the workspace (unit, behaviour, property)
   loom      loom models of the concurrent primitives
   ctest     C and C++ tests of the C ABI and C++ wrapper under ASan+UBSan (and TSan)
+  bench [--quick]  run the benchmarks; write the tables into BENCHMARKS.md
   embedded  cross-build the core; run the test firmware under QEMU (Cortex-M0, M3)";
 
 fn ci() -> Result<(), Failure> {

@@ -1,0 +1,381 @@
+//! `cargo xtask bench`: runs the benchmarks and writes their tables into
+//! BENCHMARKS.md (between `<!-- bench:begin -->` and `<!-- bench:end -->`).
+//!
+//! 1. The criterion groups of `benches/limiter.rs`, once; then the two-thread
+//!    groups four more times, reporting the median of the five medians,
+//!    because two-thread figures on a shared machine vary from run to run.
+//! 2. Instructions per operation: `benches/instructions.rs` under callgrind,
+//!    run with two iteration counts; the difference in instructions over the
+//!    difference in iterations cancels start-up and setup.
+//!
+//! `--quick` shortens criterion's warm-up and measurement (for trying it out).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::{cargo, root, run, Failure};
+
+/// Criterion groups whose figures are the median of several runs.
+const CONTENDED_GROUPS: [&str; 2] = ["admit_2_threads", "reject_2_threads"];
+/// How many runs the contended groups get in all.
+const CONTENDED_RUNS: usize = 5;
+/// Iteration counts for the two callgrind runs.
+const CALLGRIND_ITERS: (u64, u64) = (10_000, 110_000);
+
+/// Medians in nanoseconds, by `group/bench`.
+type Medians = BTreeMap<String, f64>;
+
+pub fn run_bench(args: &[String]) -> Result<(), Failure> {
+    let quick = args.iter().any(|arg| arg == "--quick");
+    let timing: &[&str] = if quick {
+        &[
+            "--warm-up-time",
+            "1",
+            "--measurement-time",
+            "2",
+            "--sample-size",
+            "20",
+        ]
+    } else {
+        &["--warm-up-time", "2", "--measurement-time", "4"]
+    };
+    let criterion_dir = root().join("target/criterion");
+    // Stale estimates from other runs must not leak into the tables.
+    let _ = std::fs::remove_dir_all(&criterion_dir);
+    criterion(&[], timing)?;
+    let mut medians = read_medians(&criterion_dir)?;
+    let mut contended: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    collect_contended(&medians, &mut contended);
+    for _ in 1..CONTENDED_RUNS {
+        criterion(&["_2_threads"], timing)?;
+        collect_contended(&read_medians(&criterion_dir)?, &mut contended);
+    }
+    for (name, mut runs) in contended {
+        runs.sort_by(f64::total_cmp);
+        if let Some(median) = runs.get(runs.len() / 2) {
+            medians.insert(name, *median);
+        }
+    }
+    let instructions = callgrind()?;
+    let text = render(&medians, &instructions, quick)?;
+    write_section(&text)?;
+    println!("{text}");
+    Ok(())
+}
+
+fn criterion(filter: &[&str], timing: &[&str]) -> Result<(), Failure> {
+    let mut command = cargo();
+    command.args([
+        "bench",
+        "-p",
+        "failwell-benches",
+        "--bench",
+        "limiter",
+        "--",
+    ]);
+    command.args(filter).args(timing).arg("--noplot");
+    run(&mut command)
+}
+
+fn collect_contended(medians: &Medians, into: &mut BTreeMap<String, Vec<f64>>) {
+    for (name, median) in medians {
+        if CONTENDED_GROUPS.iter().any(|group| name.starts_with(group)) {
+            into.entry(name.clone()).or_default().push(*median);
+        }
+    }
+}
+
+/// Every `<group>/<bench>[/<param>]/new/estimates.json` under `dir`.
+fn read_medians(dir: &Path) -> Result<Medians, Failure> {
+    let mut medians = Medians::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&path) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.ends_with("new/estimates.json") {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|error| Failure(format!("{}: {error}", path.display())))?;
+                let json: serde_json::Value = serde_json::from_str(&text)
+                    .map_err(|error| Failure(format!("{}: {error}", path.display())))?;
+                let median = json["median"]["point_estimate"]
+                    .as_f64()
+                    .ok_or_else(|| Failure(format!("{}: no median", path.display())))?;
+                let name = path
+                    .parent()
+                    .and_then(Path::parent)
+                    .and_then(|bench| bench.strip_prefix(dir).ok())
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                medians.insert(name, median);
+            }
+        }
+    }
+    if medians.is_empty() {
+        return Err(Failure(format!(
+            "no criterion estimates under {}",
+            dir.display()
+        )));
+    }
+    Ok(medians)
+}
+
+/// Instructions per operation for every operation of the `instructions` binary.
+fn callgrind() -> Result<BTreeMap<&'static str, f64>, Failure> {
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "failwell-benches",
+        "--bin",
+        "instructions",
+    ]))?;
+    let binary = root().join("target/release/instructions");
+    let mut counts = BTreeMap::new();
+    for operation in OPERATIONS {
+        let low = instructions(&binary, operation, CALLGRIND_ITERS.0)?;
+        let high = instructions(&binary, operation, CALLGRIND_ITERS.1)?;
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+        let per_op =
+            high.saturating_sub(low) as f64 / (CALLGRIND_ITERS.1 - CALLGRIND_ITERS.0) as f64;
+        counts.insert(operation, per_op);
+    }
+    Ok(counts)
+}
+
+/// The operations `benches/instructions.rs` knows.
+const OPERATIONS: [&str; 11] = [
+    "empty_loop",
+    "baseline_load",
+    "baseline_fetch_add",
+    "harness_admit",
+    "harness_reject",
+    "failwell_admit",
+    "failwell_reject",
+    "governor_admit",
+    "governor_reject",
+    "ratelock_admit",
+    "ratelock_reject",
+];
+
+/// Instructions callgrind counts for `binary operation iters`.
+fn instructions(binary: &Path, operation: &str, iters: u64) -> Result<u64, Failure> {
+    let output = Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(binary)
+        .arg(operation)
+        .arg(iters.to_string())
+        .output()
+        .map_err(|error| Failure(format!("valgrind (apt package valgrind): {error}")))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(Failure(format!(
+            "callgrind {operation} {iters} failed:\n{stderr}"
+        )));
+    }
+    stderr
+        .lines()
+        .find_map(|line| line.split("Collected :").nth(1))
+        .and_then(|count| count.trim().parse().ok())
+        .ok_or_else(|| {
+            Failure(format!(
+                "no instruction count in callgrind output:\n{stderr}"
+            ))
+        })
+}
+
+fn get(medians: &Medians, name: &str) -> Result<f64, Failure> {
+    medians
+        .get(name)
+        .copied()
+        .ok_or_else(|| Failure(format!("no criterion result for {name}")))
+}
+
+/// A markdown table: one row per (label, bench), ratio to the `reference` bench.
+fn table(
+    medians: &Medians,
+    group: &str,
+    reference: &str,
+    rows: &[(&str, &str)],
+    heading: &str,
+) -> Result<String, Failure> {
+    let base = get(medians, &format!("{group}/{reference}"))?;
+    let mut text = format!("| {heading} | median | peer time / failwell time |\n|---|---|---|\n");
+    for (label, bench) in rows {
+        let time = get(medians, &format!("{group}/{bench}"))?;
+        let ratio = if bench.starts_with("baseline") {
+            String::new()
+        } else {
+            format!("{:.2}", time / base)
+        };
+        text.push_str(&format!("| {label} | {time:.1} ns | {ratio} |\n"));
+    }
+    Ok(text)
+}
+
+fn command_output(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn render(
+    medians: &Medians,
+    instructions: &BTreeMap<&str, f64>,
+    quick: bool,
+) -> Result<String, Failure> {
+    let cpu = command_output(
+        "sh",
+        &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
+    );
+    let cores = command_output("nproc", &[]);
+    let date = command_output("date", &["-u", "+%Y-%m-%d"]);
+    let rustc = command_output("rustc", &["--version"]);
+    let mut text = format!(
+        "Measured {date} on {cores} vCPU ({cpu}), {rustc}, by `cargo xtask bench{}`.\n\
+         governor 0.10.4 and ratelock 0.1.1 run in the same criterion groups; every\n\
+         limiter is built outside the timed closure and, except in the real-clock\n\
+         group, reads the same injected clock (an `AtomicU64` of nanoseconds,\n\
+         advanced by a relaxed load + store once per admit call, included in every\n\
+         admit row). Two-thread figures are the median of {CONTENDED_RUNS} runs' medians, time\n\
+         per call per thread, both threads on one limiter, started by a barrier.\n\n",
+        if quick { " --quick" } else { "" }
+    );
+    text.push_str("### Admit, one thread\n\n");
+    text.push_str(&table(
+        medians,
+        "admit_1_thread",
+        "failwell",
+        &[
+            ("one relaxed load (floor)", "baseline_load"),
+            ("one relaxed `fetch_add` (floor)", "baseline_fetch_add"),
+            ("clock advance alone", "baseline_clock_advance"),
+            ("**failwell** `try_acquire`", "failwell"),
+            ("governor `check`", "governor_check"),
+            ("governor `check_n`", "governor_check_n"),
+            ("ratelock `allow`", "ratelock_allow"),
+            ("ratelock `allow_n`", "ratelock_allow_n"),
+        ],
+        "admit, 1 thread",
+    )?);
+    let admit = get(medians, "admit_1_thread/failwell")?;
+    let fetch_add = get(medians, "admit_1_thread/baseline_fetch_add")?;
+    let clock = get(medians, "admit_1_thread/baseline_clock_advance")?;
+    text.push_str(&format!(
+        "\nfailwell admit / `fetch_add`: {:.2} (clock advance included); {:.2} with the clock advance taken off.\n\n",
+        admit / fetch_add,
+        (admit - clock) / fetch_add
+    ));
+    text.push_str("### Reject, one thread\n\n");
+    text.push_str(&table(
+        medians,
+        "reject_1_thread",
+        "failwell",
+        &[
+            ("**failwell** (a load, no write)", "failwell"),
+            ("governor `check`", "governor_check"),
+            ("governor `check_n`", "governor_check_n"),
+            ("ratelock `allow`", "ratelock_allow"),
+            ("ratelock `allow_n`", "ratelock_allow_n"),
+        ],
+        "reject, 1 thread",
+    )?);
+    text.push_str("\n### Two threads contending on one limiter\n\n");
+    text.push_str(&table(
+        medians,
+        "admit_2_threads",
+        "failwell",
+        &[
+            ("one relaxed `fetch_add` each (floor)", "baseline_fetch_add"),
+            ("**failwell**", "failwell"),
+            ("governor `check`", "governor_check"),
+            ("ratelock `allow`", "ratelock_allow"),
+        ],
+        "admit, 2 threads",
+    )?);
+    text.push('\n');
+    text.push_str(&table(
+        medians,
+        "reject_2_threads",
+        "failwell",
+        &[
+            ("**failwell**", "failwell"),
+            ("governor `check`", "governor_check"),
+            ("ratelock `allow`", "ratelock_allow"),
+        ],
+        "reject, 2 threads",
+    )?);
+    text.push_str("\n### As users run it: each limiter with its normal clock\n\n");
+    text.push_str(&table(
+        medians,
+        "real_clock_admit",
+        "failwell_instant_clock",
+        &[
+            (
+                "**failwell** + `time::InstantClock` (std `Instant`)",
+                "failwell_instant_clock",
+            ),
+            ("governor, default clock (quanta)", "governor_default_clock"),
+            ("ratelock, std clock", "ratelock_std_clock"),
+        ],
+        "admit, real clock",
+    )?);
+    text.push_str("\n### Instructions per call (callgrind)\n\n");
+    text.push_str(
+        "`valgrind --tool=callgrind` over `target/release/instructions <op> N` for N = 10,000 and\n\
+         110,000; per call = difference in instructions / 100,000. \"Own\" subtracts the same loop\n\
+         around an operation that does nothing (`harness_admit`, `harness_reject`, `empty_loop`).\n\n\
+         | operation | per call | own |\n|---|---|---|\n",
+    );
+    let harness = |op: &str| {
+        if op.ends_with("_admit") {
+            "harness_admit"
+        } else if op.ends_with("_reject") {
+            "harness_reject"
+        } else {
+            "empty_loop"
+        }
+    };
+    for op in OPERATIONS {
+        let count = instructions.get(op).copied().unwrap_or(f64::NAN);
+        if op.starts_with("harness") || op == "empty_loop" {
+            text.push_str(&format!("| {op} | {count:.1} | |\n"));
+        } else {
+            let own = count - instructions.get(harness(op)).copied().unwrap_or(f64::NAN);
+            text.push_str(&format!("| {op} | {count:.1} | {own:.1} |\n"));
+        }
+    }
+    text.push_str("\n### Scaling: cost per call against burst size\n\n| burst | failwell admit |\n|---|---|\n");
+    for burst in [8, 64, 512, 1024] {
+        let time = get(medians, &format!("scaling_burst/failwell_admit/{burst}"))?;
+        text.push_str(&format!("| {burst} | {time:.1} ns |\n"));
+    }
+    Ok(text)
+}
+
+/// Replaces the bench section of BENCHMARKS.md with `text`.
+fn write_section(text: &str) -> Result<(), Failure> {
+    const BEGIN: &str = "<!-- bench:begin -->\n";
+    const END: &str = "<!-- bench:end -->";
+    let path = root().join("BENCHMARKS.md");
+    let current = std::fs::read_to_string(&path)
+        .map_err(|error| Failure(format!("{}: {error}", path.display())))?;
+    let (Some(begin), Some(end)) = (current.find(BEGIN), current.find(END)) else {
+        return Err(Failure(format!(
+            "{} lacks the bench markers",
+            path.display()
+        )));
+    };
+    let head = current.get(..begin + BEGIN.len()).unwrap_or_default();
+    let tail = current.get(end..).unwrap_or_default();
+    std::fs::write(&path, format!("{head}{text}{tail}"))
+        .map_err(|error| Failure(format!("{}: {error}", path.display())))
+}

@@ -213,6 +213,33 @@ fn real_clock(c: &mut Criterion) {
             )
         })
     });
+    // The cached clock, refreshed every 100 µs by a thread, as a server would.
+    let cached = failwell::time::CachedClock::new();
+    let limiter = new_failwell(1, u32::MAX);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                cached.refresh();
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
+        });
+        check_path("failwell_cached", true, || {
+            limiter
+                .try_acquire(cached.now(), 1, Tier::Essential)
+                .is_ok()
+        });
+        group.bench_function("failwell_cached_clock_100us", |b| {
+            b.iter(|| {
+                black_box(
+                    limiter
+                        .try_acquire(cached.now(), 1, Tier::Essential)
+                        .is_ok(),
+                )
+            })
+        });
+        stop.store(true, Ordering::Relaxed);
+    });
     group.bench_function("governor_default_clock", |b| {
         b.iter(|| black_box(gov.check().is_ok()))
     });

@@ -11,7 +11,9 @@
 //!
 //! Two helpers produce ticks:
 //! - [`TickExtender`] turns a wrapping 32-bit hardware counter into u64 ticks;
-//! - `InstantClock` (feature `std`) turns `std::time::Instant` into nanosecond ticks.
+//! - `InstantClock` (feature `std`) turns `std::time::Instant` into nanosecond ticks;
+//! - `CachedClock` (feature `std`) holds such ticks for cheap reads, refreshed
+//!   by whoever the application chooses (an event loop, a timer thread).
 
 /// Extends a wrapping 32-bit hardware tick counter into monotonic `u64` ticks.
 ///
@@ -63,10 +65,11 @@ impl Default for TickExtender {
 }
 
 #[cfg(feature = "std")]
-pub use std_clock::InstantClock;
+pub use std_clock::{CachedClock, InstantClock};
 
 #[cfg(feature = "std")]
 mod std_clock {
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::{Duration, Instant};
 
     /// Nanosecond ticks from [`Instant`], counted from the clock's creation.
@@ -109,6 +112,46 @@ mod std_clock {
     impl Default for InstantClock {
         fn default() -> Self {
             Self::new()
+        }
+    }
+
+    /// [`InstantClock`] ticks cached in an atomic: [`now`](Self::now) is one
+    /// relaxed load, and [`refresh`](Self::refresh) reads the clock.
+    ///
+    /// Reading `Instant` costs tens of nanoseconds on many machines (41 ns on
+    /// the VM in BENCHMARKS.md), more than an admission decision. Servers that
+    /// make millions of decisions per second commonly read the clock once per
+    /// event-loop turn, or from a timer thread every 100 µs, and let every
+    /// decision in between use that reading. The price is resolution: `now`
+    /// lags real time by up to the refresh period, so a limiter fed by it
+    /// sees time in steps of that period.
+    ///
+    /// Never goes backwards: concurrent refreshes keep the largest reading.
+    #[derive(Debug, Default)]
+    pub struct CachedClock {
+        clock: InstantClock,
+        ticks: AtomicU64,
+    }
+
+    impl CachedClock {
+        /// A cached clock whose tick 0 is now; [`now`](Self::now) reads 0
+        /// until the first [`refresh`](Self::refresh).
+        #[must_use]
+        pub fn new() -> Self {
+            Self::default()
+        }
+
+        /// The ticks stored by the latest [`refresh`](Self::refresh).
+        #[inline]
+        #[must_use]
+        pub fn now(&self) -> u64 {
+            self.ticks.load(Ordering::Relaxed)
+        }
+
+        /// Reads the underlying clock, stores and returns its ticks.
+        pub fn refresh(&self) -> u64 {
+            let now = self.clock.now();
+            self.ticks.fetch_max(now, Ordering::Relaxed).max(now)
         }
     }
 }
@@ -159,5 +202,19 @@ mod tests {
         assert!(b >= a);
         assert_eq!(InstantClock::ticks(Duration::from_millis(3)), 3_000_000);
         assert_eq!(InstantClock::ticks(Duration::MAX), u64::MAX);
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn cached_clock_moves_only_on_refresh_and_never_back() {
+        use super::CachedClock;
+        let clock = CachedClock::new();
+        let first = clock.refresh();
+        assert_eq!(clock.now(), first);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        assert_eq!(clock.now(), first, "moved without a refresh");
+        let second = clock.refresh();
+        assert!(second >= first + 2_000_000, "{second} vs {first}");
+        assert_eq!(clock.now(), second);
     }
 }

@@ -323,6 +323,10 @@ fn render(
                 "**failwell** + `time::InstantClock` (std `Instant`)",
                 "failwell_instant_clock",
             ),
+            (
+                "failwell + `time::CachedClock`, refreshed every 100 µs by a thread",
+                "failwell_cached_clock_100us",
+            ),
             ("governor, default clock (quanta)", "governor_default_clock"),
             ("ratelock, std clock", "ratelock_std_clock"),
         ],

@@ -20,8 +20,14 @@
 #include <stddef.h>
 #if defined(__GNUC__) || defined(__clang__)
 #define FAILWELL_MUST_USE __attribute__((warn_unused_result))
-#else
+#define FAILWELL_ALIGNED(n) __attribute__((aligned(n)))
+#elif defined(_MSC_VER)
 #define FAILWELL_MUST_USE
+#define FAILWELL_ALIGNED(n) __declspec(align(n))
+#else
+/* Other compilers: objects must still be aligned to 8; calls check it. */
+#define FAILWELL_MUST_USE
+#define FAILWELL_ALIGNED(n)
 #endif
 
 // 64-bit words of storage in a `failwell_limiter_t`.
@@ -88,7 +94,10 @@ typedef uint32_t failwell_status_t;
 // Caller-allocated storage for a rate limiter: exactly the size of the
 // Rust object and at least its alignment. Treat it as opaque; set it up with
 // `failwell_limiter_init` before any other call, and do not copy it after.
-typedef struct {
+//
+// Aligned to 8 bytes everywhere, including where C aligns `uint64_t` to 4
+// (32-bit x86), because the Rust object holds a 64-bit atomic.
+typedef struct FAILWELL_ALIGNED(8) {
   uint64_t opaque[FAILWELL_LIMITER_WORDS];
 } failwell_limiter_t;
 

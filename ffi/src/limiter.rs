@@ -12,7 +12,10 @@ pub const FAILWELL_LIMITER_WORDS: usize = 6;
 /// Caller-allocated storage for a rate limiter: exactly the size of the
 /// Rust object and at least its alignment. Treat it as opaque; set it up with
 /// `failwell_limiter_init` before any other call, and do not copy it after.
-#[repr(C)]
+///
+/// Aligned to 8 bytes everywhere, including where C aligns `uint64_t` to 4
+/// (32-bit x86), because the Rust object holds a 64-bit atomic.
+#[repr(C, align(8))]
 pub struct failwell_limiter_t {
     opaque: [u64; FAILWELL_LIMITER_WORDS],
 }

@@ -5,6 +5,14 @@
 //! null and alignment, every object for the tag its init wrote, and every
 //! integer that names an enum value for range, before any of it becomes a
 //! Rust reference or enum.
+//!
+//! The crate is `#![no_std]`: the code uses only `core`. The default feature
+//! `std` links std, whose panic handler and runtime the hosted staticlib and
+//! cdylib need. A no_std binary (firmware, the `cargo xtask panic-check`
+//! probe) leaves it off and supplies its own `#[panic_handler]`; as cargo
+//! builds a dependency with every crate type listed, such a binary builds
+//! this source as an rlib (see `examples/panic-probe/ffi-rlib`).
+#![no_std]
 #![allow(non_camel_case_types)]
 #![cfg_attr(
     not(test),
@@ -21,6 +29,9 @@
         clippy::float_arithmetic,
     )
 )]
+
+#[cfg(feature = "std")]
+extern crate std;
 
 mod limiter;
 mod object;

@@ -64,7 +64,7 @@ const SUCCESS_LINE: &str = "failwell-embedded: all checks passed";
 const QEMU_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Debian's rustc (package `rustc-web`), which builds `core` from source.
-const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
+pub(crate) const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
 
 /// Linkers for the build-std route, in order of preference: Debian's rustc
 /// ships no `rust-lld`.
@@ -116,11 +116,11 @@ pub fn run() -> Result<(), Failure> {
 }
 
 /// The tools this run needs, found before anything is built.
-struct Tools {
+pub(crate) struct Tools {
     /// Targets installed in the active rustup toolchain.
     installed: Vec<String>,
     qemu: PathBuf,
-    size: PathBuf,
+    pub(crate) size: PathBuf,
     /// For targets rustup lacks: Debian's rustc and the linker it uses.
     build_std: Option<BuildStd>,
 }
@@ -134,7 +134,7 @@ struct BuildStd {
 }
 
 impl Tools {
-    fn find() -> Result<Self, Failure> {
+    pub(crate) fn find() -> Result<Self, Failure> {
         let installed = rustup_targets();
         let qemu = tool("qemu-system-arm", "qemu-system-arm")?;
         let size = tool("arm-none-eabi-size", "binutils-arm-none-eabi")?;
@@ -170,12 +170,12 @@ impl Tools {
         })
     }
 
-    fn has_rustup_target(&self, target: &str) -> bool {
+    pub(crate) fn has_rustup_target(&self, target: &str) -> bool {
         self.installed.iter().any(|t| t == target)
     }
 
     /// How `target` is built, for the log.
-    fn route(&self, target: &str) -> String {
+    pub(crate) fn route(&self, target: &str) -> String {
         if self.has_rustup_target(target) {
             "with the rustup target".to_owned()
         } else {
@@ -184,7 +184,7 @@ impl Tools {
     }
 
     /// `cargo build --release --target <target>`, by the route `target` takes.
-    fn cargo_build(&self, target: &str, target_dir: &Path) -> Result<Command, Failure> {
+    pub(crate) fn cargo_build(&self, target: &str, target_dir: &Path) -> Result<Command, Failure> {
         let mut command = cargo();
         command.env("CARGO_TARGET_DIR", target_dir).args([
             "build",
@@ -261,7 +261,7 @@ fn debian_rustc() -> Result<PathBuf, Failure> {
 }
 
 /// `name` on PATH, or a failure naming the Debian package that provides it.
-fn tool(name: &str, package: &str) -> Result<PathBuf, Failure> {
+pub(crate) fn tool(name: &str, package: &str) -> Result<PathBuf, Failure> {
     on_path(name).ok_or_else(|| {
         Failure(format!(
             "`{name}` not found on PATH: install Debian's package {package} \

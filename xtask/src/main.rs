@@ -10,7 +10,9 @@ mod ctest;
 mod embedded;
 mod header;
 mod loom;
+mod panic;
 mod setup;
+mod size;
 mod util;
 
 use util::{cargo, run, Failure};
@@ -26,6 +28,8 @@ fn main() -> ExitCode {
         Some("loom") => loom::run_loom(),
         Some("setup") => setup::run_setup(),
         Some("embedded") => embedded::run(),
+        Some("panic-check") => panic::run(&args[1..]),
+        Some("size") => size::run(&args[1..]),
         Some("header") => header::run(args.get(1).is_some_and(|flag| flag == "--check")),
         Some(other) => Err(Failure(format!("unknown task `{other}`\n\n{USAGE}"))),
         None => Err(Failure(USAGE.to_owned())),
@@ -50,7 +54,10 @@ tasks:
   loom      loom models of the concurrent primitives
   ctest     C and C++ tests of the C ABI and C++ wrapper under ASan+UBSan (and TSan)
   bench [--quick]  run the benchmarks; write the tables into BENCHMARKS.md
-  embedded  cross-build the core; run the test firmware under QEMU (Cortex-M0, M3)";
+  embedded  cross-build the core; run the test firmware under QEMU (Cortex-M0, M3)
+  panic-check [--self-test] [--write]  prove by linking that release builds have no reachable panic
+                                       (thumbv6m and host; always runs its self-test first)
+  size [--write]  flash and RAM per primitive on Cortex-M0/M3/M4F; write the table into BENCHMARKS.md";
 
 fn ci() -> Result<(), Failure> {
     let started = std::time::Instant::now();
@@ -60,6 +67,7 @@ fn ci() -> Result<(), Failure> {
     test()?;
     loom::run_loom()?;
     ctest::run()?;
+    panic::run(&[])?;
     embedded::run()?;
     eprintln!("xtask: ci passed in {} s", started.elapsed().as_secs());
     Ok(())

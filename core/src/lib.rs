@@ -24,7 +24,7 @@
 //! let now = 0;
 //! assert!(LIMITER.try_acquire(now, 1, Tier::Optional).is_ok());
 //! match LIMITER.try_acquire(now, 50, Tier::Essential) {
-//!     Err(Rejection::CostExceedsCapacity { capacity }) => assert_eq!(capacity, 20),
+//!     Err(Rejection::CostExceedsCapacity) => assert_eq!(LIMITER.capacity(Tier::Essential), 20),
 //!     other => unreachable!("{other:?}"),
 //! }
 //! ```

@@ -132,11 +132,10 @@ pub enum Rejection {
         /// Ticks from `now` until this request would be admitted.
         retry_after: u64,
     },
-    /// Never: the cost is more than this tier can ever hold at once.
-    CostExceedsCapacity {
-        /// The largest cost this tier can be admitted for.
-        capacity: u32,
-    },
+    /// Never: the cost is more than this tier can ever hold at once
+    /// ([`RateLimiter::capacity`] says how much it can). No field: working
+    /// the capacity out would put a division on the rejection path.
+    CostExceedsCapacity,
     /// A cost of 0 asks for nothing; it is refused so the caller's bug shows.
     ZeroCost,
 }
@@ -147,9 +146,7 @@ impl core::fmt::Display for Rejection {
             Self::RateLimited { retry_after } => {
                 write!(f, "rate limited; retry after {retry_after} ticks")
             }
-            Self::CostExceedsCapacity { capacity } => {
-                write!(f, "cost exceeds this tier's capacity of {capacity}")
-            }
+            Self::CostExceedsCapacity => f.write_str("cost exceeds this tier's capacity"),
             Self::ZeroCost => f.write_str("cost must be at least 1"),
         }
     }
@@ -280,9 +277,7 @@ impl RateLimiter {
             .checked_mul(self.interval)
             .and_then(|cost_ticks| Some((cost_ticks, self.limit(tier).checked_sub(cost_ticks)?)))
         else {
-            return Err(Rejection::CostExceedsCapacity {
-                capacity: self.capacity(tier),
-            });
+            return Err(Rejection::CostExceedsCapacity);
         };
         let (cost_ticks, room) = room;
         self.tat
@@ -348,6 +343,18 @@ impl RateLimiter {
     /// fits in u32).
     fn units(&self, ticks: u64) -> u32 {
         div_to_u32(ticks, self.interval)
+    }
+}
+
+impl core::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("tat", &self.tat.load())
+            .field("interval", &self.interval)
+            .field("capacity_essential", &self.capacity(Tier::Essential))
+            .field("capacity_important", &self.capacity(Tier::Important))
+            .field("capacity_optional", &self.capacity(Tier::Optional))
+            .finish()
     }
 }
 

@@ -157,20 +157,26 @@ fn zero_cost_and_impossible_costs_are_their_own_errors() {
     );
     assert_eq!(
         l.try_acquire(0, 6, Tier::Essential),
-        Err(Rejection::CostExceedsCapacity { capacity: 5 })
+        Err(Rejection::CostExceedsCapacity)
     );
     assert_eq!(
         l.try_acquire(0, 4, Tier::Optional),
-        Err(Rejection::CostExceedsCapacity { capacity: 3 })
+        Err(Rejection::CostExceedsCapacity)
     );
+    assert_eq!(
+        (l.capacity(Tier::Essential), l.capacity(Tier::Optional)),
+        (5, 3)
+    );
+    // The largest cost that fits is admitted.
+    assert_eq!(l.try_acquire(0, 3, Tier::Optional), Ok(()));
     // A cost whose tick count overflows u64 is also simply too large.
     let coarse = limiter(LimiterConfig::new(1, u64::MAX / 4, 2));
     assert_eq!(
         coarse.try_acquire(0, u32::MAX, Tier::Essential),
-        Err(Rejection::CostExceedsCapacity { capacity: 2 })
+        Err(Rejection::CostExceedsCapacity)
     );
-    // None of these consumed anything.
-    assert_eq!(l.snapshot(0).essential, 5);
+    // The refusals consumed nothing: only the admitted 3 units are gone.
+    assert_eq!(l.snapshot(0).essential, 2);
 }
 
 #[test]
@@ -317,5 +323,16 @@ fn display_messages_name_the_problem() {
     assert_eq!(
         LimiterConfigError::ReserveTooLarge.to_string(),
         "reserves must leave Optional at least one unit of burst"
+    );
+}
+
+#[test]
+fn debug_shows_state_and_capacities() {
+    let l = limiter(LimiterConfig::new(10, 1_000, 5).with_reserve(1, 1));
+    assert_eq!(l.try_acquire(0, 2, Tier::Essential), Ok(()));
+    assert_eq!(
+        format!("{l:?}"),
+        "RateLimiter { tat: 200, interval: 100, capacity_essential: 5, \
+         capacity_important: 4, capacity_optional: 3 }"
     );
 }

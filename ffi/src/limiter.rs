@@ -131,9 +131,7 @@ pub unsafe extern "C" fn failwell_limiter_acquire(
             Err(Rejection::RateLimited { retry_after }) => {
                 (Err(FAILWELL_RATE_LIMITED), retry_after)
             }
-            Err(Rejection::CostExceedsCapacity { .. }) => {
-                (Err(FAILWELL_COST_EXCEEDS_CAPACITY), u64::MAX)
-            }
+            Err(Rejection::CostExceedsCapacity) => (Err(FAILWELL_COST_EXCEEDS_CAPACITY), u64::MAX),
             Err(_) => return Err(FAILWELL_ZERO_COST),
         };
         // SAFETY: NULL or writable per the contract.

@@ -91,8 +91,7 @@ impl LimiterModel {
             return Verdict::Refuse(Rejection::ZeroCost);
         }
         if cost_ticks > limit {
-            let capacity = u32::try_from(limit / self.interval).unwrap_or(u32::MAX);
-            return Verdict::Refuse(Rejection::CostExceedsCapacity { capacity });
+            return Verdict::Refuse(Rejection::CostExceedsCapacity);
         }
         let (t, debt) = self.clock_and_debt(now);
         if u128::from(t) + debt + cost_ticks > u128::from(u64::MAX) {

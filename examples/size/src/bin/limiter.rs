@@ -34,7 +34,7 @@ fn main() -> ! {
         let (status, detail) = match FAILWELL_LIMITER.try_acquire(now, cost, tier) {
             Ok(()) => (0, 0),
             Err(Rejection::RateLimited { retry_after }) => (1, retry_after),
-            Err(Rejection::CostExceedsCapacity { capacity }) => (2, u64::from(capacity)),
+            Err(Rejection::CostExceedsCapacity) => (2, 0),
             Err(_) => (3, 0),
         };
         output::<0>(status ^ halves(detail).0);

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod bench;
 mod ctest;
 mod embedded;
+mod fuzz;
 mod header;
 mod loom;
 mod panic;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         Some("embedded") => embedded::run(),
         Some("panic-check") => panic::run(&args[1..]),
         Some("size") => size::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("header") => header::run(args.get(1).is_some_and(|flag| flag == "--check")),
         Some(other) => Err(Failure(format!("unknown task `{other}`\n\n{USAGE}"))),
         None => Err(Failure(USAGE.to_owned())),
@@ -54,6 +56,7 @@ tasks:
   loom      loom models of the concurrent primitives
   ctest     C and C++ tests of the C ABI and C++ wrapper under ASan+UBSan (and TSan)
   bench [--quick]  run the benchmarks; write the tables into BENCHMARKS.md
+  fuzz [--seconds N] [TARGET...]  run every fuzz target (or those named) N seconds each (default 60)
   embedded  cross-build the core; run the test firmware under QEMU (Cortex-M0, M3)
   panic-check [--self-test] [--write]  prove by linking that release builds have no reachable panic
                                        (thumbv6m and host; always runs its self-test first)
@@ -67,6 +70,7 @@ fn ci() -> Result<(), Failure> {
     test()?;
     loom::run_loom()?;
     ctest::run()?;
+    fuzz::run_for(15)?;
     panic::run(&[])?;
     embedded::run()?;
     eprintln!("xtask: ci passed in {} s", started.elapsed().as_secs());

@@ -1,5 +1,5 @@
 //! Runs one operation N times, for instruction counting under callgrind:
-//! `instructions <operation> <N>`. `cargo xtask bench` runs it twice with
+//! `instructions <operation> <N>`; `instructions --list` names the operations. `cargo xtask bench` runs it twice with
 //! different N and divides the difference in instructions by the difference
 //! in N, which cancels start-up and setup. Every limiter is built, and its
 //! path checked, before the loop.
@@ -95,6 +95,13 @@ fn run(operation: &str, n: u64) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|arg| arg == "--list") {
+        // One per line, for `cargo xtask bench`.
+        for operation in OPERATIONS {
+            println!("{operation}");
+        }
+        return ExitCode::SUCCESS;
+    }
     let (Some(operation), Some(Ok(n))) = (args.first(), args.get(1).map(|n| n.parse::<u64>()))
     else {
         eprintln!("usage: instructions <operation> <N>; operations: {OPERATIONS:?}");

@@ -126,7 +126,8 @@ fn read_medians(dir: &Path) -> Result<Medians, Failure> {
 }
 
 /// Instructions per operation for every operation of the `instructions` binary.
-fn callgrind() -> Result<BTreeMap<&'static str, f64>, Failure> {
+/// In the order the binary lists them.
+fn callgrind() -> Result<Vec<(String, f64)>, Failure> {
     run(cargo().args([
         "build",
         "--release",
@@ -136,32 +137,21 @@ fn callgrind() -> Result<BTreeMap<&'static str, f64>, Failure> {
         "instructions",
     ]))?;
     let binary = root().join("target/release/instructions");
-    let mut counts = BTreeMap::new();
-    for operation in OPERATIONS {
+    let list = Command::new(&binary)
+        .arg("--list")
+        .output()
+        .map_err(|error| Failure(format!("{}: {error}", binary.display())))?;
+    let mut counts = Vec::new();
+    for operation in String::from_utf8_lossy(&list.stdout).lines() {
         let low = instructions(&binary, operation, CALLGRIND_ITERS.0)?;
         let high = instructions(&binary, operation, CALLGRIND_ITERS.1)?;
         #[allow(clippy::cast_precision_loss)] // counts far below 2^52
         let per_op =
             high.saturating_sub(low) as f64 / (CALLGRIND_ITERS.1 - CALLGRIND_ITERS.0) as f64;
-        counts.insert(operation, per_op);
+        counts.push((operation.to_owned(), per_op));
     }
     Ok(counts)
 }
-
-/// The operations `benches/instructions.rs` knows.
-const OPERATIONS: [&str; 11] = [
-    "empty_loop",
-    "baseline_load",
-    "baseline_fetch_add",
-    "harness_admit",
-    "harness_reject",
-    "failwell_admit",
-    "failwell_reject",
-    "governor_admit",
-    "governor_reject",
-    "ratelock_admit",
-    "ratelock_reject",
-];
 
 /// Instructions callgrind counts for `binary operation iters`.
 fn instructions(binary: &Path, operation: &str, iters: u64) -> Result<u64, Failure> {
@@ -229,7 +219,7 @@ fn command_output(program: &str, args: &[&str]) -> String {
 
 fn render(
     medians: &Medians,
-    instructions: &BTreeMap<&str, f64>,
+    instructions: &[(String, f64)],
     quick: bool,
 ) -> Result<String, Failure> {
     let cpu = command_output(
@@ -348,12 +338,18 @@ fn render(
             "empty_loop"
         }
     };
-    for op in OPERATIONS {
-        let count = instructions.get(op).copied().unwrap_or(f64::NAN);
+    let count_of = |name: &str| {
+        instructions
+            .iter()
+            .find(|(op, _)| op == name)
+            .map_or(f64::NAN, |(_, count)| *count)
+    };
+    for (op, count) in instructions {
+        let (op, count) = (op.as_str(), *count);
         if op.starts_with("harness") || op == "empty_loop" {
             text.push_str(&format!("| {op} | {count:.1} | |\n"));
         } else {
-            let own = count - instructions.get(harness(op)).copied().unwrap_or(f64::NAN);
+            let own = count - count_of(harness(op));
             text.push_str(&format!("| {op} | {count:.1} | {own:.1} |\n"));
         }
     }

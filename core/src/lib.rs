@@ -50,6 +50,18 @@
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+/// `const fn` except under loom, whose atomics have no `const` constructors.
+macro_rules! const_unless_loom {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($args:tt)*) -> $ret:ty $body:block) => {
+        #[cfg(not(loom))]
+        $(#[$meta])* $vis const fn $name($($args)*) -> $ret $body
+        #[cfg(loom)]
+        $(#[$meta])* $vis fn $name($($args)*) -> $ret $body
+    };
+}
+
+mod arith;
+pub mod breaker;
 mod limiter;
 mod sync;
 mod tier;

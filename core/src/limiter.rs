@@ -40,6 +40,7 @@
 //!   more than the configured rate; it admits `period / interval` units per
 //!   period, which is below `rate` by less than one part in `interval`.
 
+use crate::arith::div_to_u32;
 use crate::sync::StateWord;
 use crate::tier::Tier;
 
@@ -201,15 +202,6 @@ pub struct RateLimiter {
 #[cfg(not(loom))]
 const _: () = assert!(core::mem::size_of::<RateLimiter>() == 40);
 
-macro_rules! const_unless_loom {
-    ($(#[$meta:meta])* $vis:vis fn $name:ident($($args:tt)*) -> $ret:ty $body:block) => {
-        #[cfg(not(loom))]
-        $(#[$meta])* $vis const fn $name($($args)*) -> $ret $body
-        #[cfg(loom)]
-        $(#[$meta])* $vis fn $name($($args)*) -> $ret $body
-    };
-}
-
 impl RateLimiter {
     const_unless_loom! {
         /// A limiter with a full bucket, or why `config` is refused.
@@ -355,88 +347,5 @@ impl core::fmt::Debug for RateLimiter {
             .field("capacity_important", &self.capacity(Tier::Important))
             .field("capacity_optional", &self.capacity(Tier::Optional))
             .finish()
-    }
-}
-
-/// `n / d` for a quotient below 2³² (`d` ≥ 1), saturating at `u32::MAX`
-/// otherwise; `u32::MAX` for `d = 0`.
-///
-/// Long division one bit at a time, rather than `/`: on 32-bit targets a
-/// 64-bit division links a general routine from compiler-builtins (about
-/// 500 bytes on a Cortex-M0, more than the whole limiter), and this uses only
-/// shifts by constants. Off the hot path; 32 steps.
-fn div_to_u32(n: u64, d: u64) -> u32 {
-    let mut remainder = n >> 32;
-    if d == 0 || remainder >= d {
-        return u32::MAX;
-    }
-    // Keeping the low 32 bits is the point: they are the quotient's digits.
-    #[allow(clippy::cast_possible_truncation)]
-    let mut low = n as u32;
-    let mut quotient: u32 = 0;
-    for _ in 0..32 {
-        // remainder < d, so doubling it overflows at most by the top bit.
-        let carry = remainder >> 63;
-        remainder = remainder << 1 | u64::from(low >> 31);
-        low <<= 1;
-        quotient <<= 1;
-        if carry == 1 || remainder >= d {
-            remainder = remainder.wrapping_sub(d);
-            quotient |= 1;
-        }
-    }
-    quotient
-}
-
-#[cfg(test)]
-mod tests {
-    use super::div_to_u32;
-
-    #[test]
-    fn div_to_u32_matches_division() {
-        let cases = [
-            (0, 1),
-            (1, 1),
-            (99, 100),
-            (100, 100),
-            (12_345_678_901, 7),
-            (u64::from(u32::MAX), 1),
-            (u64::MAX, u64::MAX),
-            (u64::MAX - 1, u64::MAX),
-            (u64::MAX, 1 << 32),
-            ((1 << 32) * 1_000 - 1, 1_000),
-            (1 << 63, (1 << 32) - 1),
-        ];
-        for (n, d) in cases {
-            let expected = u32::try_from(n / d).unwrap_or(u32::MAX);
-            assert_eq!(div_to_u32(n, d), expected, "{n} / {d}");
-        }
-        // Quotients that do not fit saturate; a zero divisor never panics.
-        assert_eq!(div_to_u32(1 << 32, 1), u32::MAX);
-        assert_eq!(div_to_u32(u64::MAX, 2), u32::MAX);
-        assert_eq!(div_to_u32(5, 0), u32::MAX);
-    }
-
-    #[test]
-    fn div_to_u32_agrees_on_a_sweep() {
-        let mut n: u64 = 1;
-        for d in [
-            1u64,
-            3,
-            7,
-            1_000,
-            142_858,
-            1 << 20,
-            (1 << 31) + 5,
-            u64::from(u32::MAX),
-        ] {
-            for _ in 0..2_000 {
-                n = n
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                let m = n % (d << 16).max(1);
-                assert_eq!(u64::from(div_to_u32(m, d)), m / d, "{m} / {d}");
-            }
-        }
     }
 }

@@ -1,4 +1,5 @@
-//! The one place that decides how a 64-bit state word is shared.
+//! The one place that decides how shared state is held: 64-bit state words
+//! and the 8- and 32-bit atomics of the breaker's windows.
 //!
 //! | build | `StateWord` is | lock-free |
 //! |---|---|---|
@@ -10,6 +11,20 @@
 //! deadlocks when an interrupt handler spins on a lock its own thread holds,
 //! so it is never used: the critical section is the interrupt-safe fallback,
 //! and the application chooses its implementation.
+//!
+//! 8- and 32-bit atomics ([`AtomicU8`], [`AtomicU32`]) come from
+//! portable-atomic: native where the target has compare-and-swap (x86_64,
+//! aarch64, thumbv7m/v7em, riscv32imac), a critical section where it has
+//! none (thumbv6m, riscv32imc), and loom's under `cfg(loom)`.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU8};
+#[cfg(not(loom))]
+pub(crate) use portable_atomic::{AtomicU32, AtomicU8};
+
+/// The ordering of every atomic access in the crate: each decision depends on
+/// one word at a time, and no other memory is published through them.
+pub(crate) use ordering::RELAXED;
 
 /// A 64-bit word read and updated atomically.
 pub(crate) struct StateWord {
@@ -50,6 +65,31 @@ impl StateWord {
         // Relaxed: decisions depend on this one word only; no other memory is
         // published through it.
         self.word.load(ordering::RELAXED)
+    }
+
+    /// Raises the value to `value` if it is smaller; returns the previous value.
+    #[inline]
+    pub(crate) fn fetch_max(&self, value: u64) -> u64 {
+        self.word.fetch_max(value, ordering::RELAXED)
+    }
+
+    /// Stores `new` if the value is `current`; returns the value found.
+    #[inline]
+    pub(crate) fn compare_exchange(&self, current: u64, new: u64) -> Result<u64, u64> {
+        // The same planted bug as in `update`: a check and a store that
+        // another thread can come between.
+        #[cfg(all(loom, failwell_plant = "racy_update"))]
+        {
+            let found = self.load();
+            if found != current {
+                return Err(found);
+            }
+            self.word.store(new, ordering::RELAXED);
+            return Ok(found);
+        }
+        #[allow(unreachable_code)]
+        self.word
+            .compare_exchange(current, new, ordering::RELAXED, ordering::RELAXED)
     }
 
     /// Replaces the value `v` with `f(v)` when `f` returns `Ok`, atomically with
@@ -94,6 +134,31 @@ impl StateWord {
         critical_section::with(|cs| self.word.borrow(cs).get())
     }
 
+    /// Stores `new` if the value is `current`; returns the value found.
+    #[inline]
+    pub(crate) fn compare_exchange(&self, current: u64, new: u64) -> Result<u64, u64> {
+        critical_section::with(|cs| {
+            let cell = self.word.borrow(cs);
+            let found = cell.get();
+            if found != current {
+                return Err(found);
+            }
+            cell.set(new);
+            Ok(found)
+        })
+    }
+
+    /// Raises the value to `value` if it is smaller; returns the previous value.
+    #[inline]
+    pub(crate) fn fetch_max(&self, value: u64) -> u64 {
+        critical_section::with(|cs| {
+            let cell = self.word.borrow(cs);
+            let previous = cell.get();
+            cell.set(previous.max(value));
+            previous
+        })
+    }
+
     /// Replaces the value `v` with `f(v)` when `f` returns `Ok`, inside one
     /// critical section. When `f` returns `Err` nothing is written.
     #[inline]
@@ -107,10 +172,9 @@ impl StateWord {
     }
 }
 
-#[cfg(any(loom, target_has_atomic = "64"))]
 mod ordering {
     #[cfg(loom)]
-    pub(super) const RELAXED: loom::sync::atomic::Ordering = loom::sync::atomic::Ordering::Relaxed;
+    pub(crate) const RELAXED: loom::sync::atomic::Ordering = loom::sync::atomic::Ordering::Relaxed;
     #[cfg(not(loom))]
-    pub(super) const RELAXED: core::sync::atomic::Ordering = core::sync::atomic::Ordering::Relaxed;
+    pub(crate) const RELAXED: core::sync::atomic::Ordering = core::sync::atomic::Ordering::Relaxed;
 }

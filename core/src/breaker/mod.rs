@@ -1,0 +1,875 @@
+//! A circuit breaker with priority tiers, probe sampling and a gradual
+//! recovery ramp.
+//!
+//! # States
+//!
+//! ```text
+//!            trip policy met                 open duration over
+//!  Closed ─────────────────────▶ Open ─────────────────────────▶ HalfOpen
+//!    ▲ ▲                          ▲                                 │ │
+//!    │ └── ramp stages, then full │◀──── probe_failures failed ─────┘ │
+//!    │     (failures reopen) ─────┘      (or timed out)               │
+//!    └────────────────────────── probe_successes succeeded ───────────┘
+//! ```
+//!
+//! plus two set by an operator: [`State::ForcedOpen`] refuses everything,
+//! [`State::Disabled`] admits everything and still records outcomes (so
+//! the windows show what the breaker would have done). [`Breaker::reset`]
+//! closes the breaker from any state.
+//!
+//! Every transition bumps a 20-bit generation. A [`Permit`] carries the
+//! generation it was taken in, and an outcome reported after a transition
+//! is [`Recorded::Stale`]: it never changes state.
+//!
+//! # Tripping
+//!
+//! Any of these policies, alone or together, trips a closed breaker:
+//! failures in a row; a failure rate over the last `WINDOW` calls; a
+//! failure rate over `BUCKETS` time buckets; a slow-call rate over either
+//! window. Rates are judged only once a window holds
+//! [`Config::minimum_calls`]. The windows keep running sums, so recording a
+//! call costs the same for a window of 8 or of 1024.
+//!
+//! # Open, half-open, ramp
+//!
+//! An open breaker refuses with [`Rejection::Open`] and the ticks left. The
+//! open duration grows by [`Config::backoff_factor`] on each trip, up to
+//! [`Config::max_open_duration`], plus optional jitter, and starts over after
+//! [`Config::reset_backoff_after`] ticks of full traffic. After it, the
+//! breaker lets through at most [`Config::probes`] probes at once, from
+//! tiers that [may probe](TierPolicy::may_probe). If the ramp is configured,
+//! a closing breaker then admits the ramp's shares, stage by stage; within
+//! a stage the share is exact: a counter per tier admits call `n` when
+//! `⌊(n + 1) × share / 1000⌋ > ⌊n × share / 1000⌋`.
+//!
+//! # Time
+//!
+//! Every call takes `now`. Deadlines are kept in a second word that only
+//! ever rises, and is raised *before* the transition that relies on it; a
+//! reader that catches the two words between those steps sees a later
+//! deadline, never an earlier one. So a breaker can stay open or ramp a
+//! little longer under contention, never shorter. A `now` earlier than a
+//! deadline already set means no time has passed. A trip whose open
+//! duration would end past `u64::MAX` holds the breaker open for good on
+//! this clock (`retry_after = u64::MAX`) until [`Breaker::reset`]; other
+//! timed transitions stop there too: the breaker answers, but time stands
+//! still.
+//!
+//! # Dropping a permit
+//!
+//! A [`Permit`] dropped without an outcome is recorded as ignored: a probe
+//! frees its slot and counts neither way; a closed-state call counts nowhere.
+//! It is what happens when the code between acquire and outcome returns
+//! early or unwinds; report [`Permit::failure`] if that early return is a
+//! failure of the dependency.
+
+mod config;
+mod event;
+mod window;
+mod word;
+
+pub use config::{
+    Config, ConfigError, TierPolicy, MAX_BUCKETS, MAX_PROBES, MAX_RAMP_STAGES, MAX_RAMP_STEPS,
+};
+#[cfg(not(loom))]
+pub use event::EventRing;
+pub use event::{Observer, Reason, Transition};
+pub use window::WindowStats;
+
+use crate::arith::mul_permille;
+use crate::sync::{AtomicU32, StateWord, RELAXED};
+use crate::tier::Tier;
+use window::{CountWindow, TimeWindow, FAILED, FILLED, SLOW};
+use word::Word;
+
+/// Where a breaker is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
+pub enum State {
+    /// Calls flow (during a ramp, a share of them).
+    Closed = 0,
+    /// Calls are refused until the open duration is over.
+    Open = 1,
+    /// A few probe calls decide whether to close or reopen.
+    HalfOpen = 2,
+    /// Held open by an operator until [`Breaker::reset`].
+    ForcedOpen = 3,
+    /// Every call admitted, outcomes recorded, nothing trips, until
+    /// [`Breaker::reset`].
+    Disabled = 4,
+}
+
+/// Why a call was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Rejection {
+    /// Open: probing starts in `retry_after` ticks (`u64::MAX`: not on
+    /// this clock).
+    Open {
+        /// Ticks from `now` until the breaker turns half-open.
+        retry_after: u64,
+    },
+    /// Half-open with every probe slot taken. A slot frees when a probe
+    /// reports, and at the latest in `retry_after` ticks, when the probes in
+    /// flight time out.
+    ProbesBusy {
+        /// Ticks from `now` until the probes in flight time out.
+        retry_after: u64,
+    },
+    /// Half-open, and this tier does not probe ([`TierPolicy::may_probe`]).
+    NotProbing,
+    /// Shed by the recovery ramp: this call is outside the share the
+    /// current stage admits for its tier.
+    Ramp,
+    /// Held open by an operator.
+    ForcedOpen,
+}
+
+/// What became of a reported outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Recorded {
+    /// Counted in the current generation.
+    Counted,
+    /// Ignored: the breaker changed state since the permit was taken, or
+    /// the probe was already reported or timed out.
+    Stale,
+}
+
+/// A call's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Outcome {
+    /// It succeeded; slow if `now − acquired_at` exceeds the threshold.
+    Success,
+    /// It failed.
+    Failure,
+    /// It succeeded after this many ticks; slow if above the threshold.
+    Latency(u64),
+    /// It says nothing about the dependency (cancelled, or refused by the
+    /// caller's own validation): counted nowhere.
+    Ignored,
+}
+
+/// A permit's identity, without the borrow: what the C ABI hands out.
+///
+/// [`Breaker::record`] takes it back. Unlike a [`Permit`], a ticket can be
+/// copied, so nothing stops a closed-state ticket from being reported
+/// twice; a probe's second report is [`Recorded::Stale`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Ticket {
+    /// Generation the permit was taken in.
+    pub generation: u32,
+    /// Probe slot plus one; 0 for a call that is not a probe.
+    pub probe: u8,
+    /// `now` when it was taken.
+    pub acquired_at: u64,
+}
+
+/// A snapshot of a breaker, taken without locking or allocating. Its
+/// fields are read one after the other and can straddle a transition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct Snapshot {
+    /// The state.
+    pub state: State,
+    /// The generation, bumped by every transition (wraps at 2²⁰).
+    pub generation: u32,
+    /// Trips counted for the backoff.
+    pub trips: u8,
+    /// Ramp stage (1-based) when closed and ramping; 0 otherwise.
+    pub ramp_stage: u8,
+    /// Failures in a row (closed).
+    pub consecutive_failures: u16,
+    /// Probes in flight (half-open).
+    pub probes_in_flight: u8,
+    /// Successful probes so far (half-open).
+    pub probe_successes: u8,
+    /// Failed probes so far (half-open), or failures during the ramp.
+    pub probe_failures: u8,
+    /// The last `WINDOW` calls.
+    pub count_window: WindowStats,
+    /// The time buckets.
+    pub time_window: WindowStats,
+    /// The tick at which a timed transition is due: the end of the open
+    /// duration, the probes' timeout, or the next ramp stage.
+    pub next_transition: Option<u64>,
+}
+
+/// Precomputed config.
+struct Settings {
+    config: Config,
+    /// Ramp stages in all (steps plus the largest tier delay).
+    stages: u8,
+    /// Bits of the probe slots in use.
+    probe_mask: u16,
+}
+
+/// A circuit breaker judging the last `WINDOW` calls and `BUCKETS` time
+/// buckets (either may be 0), reporting transitions to `O`.
+///
+/// `const fn` constructors, so a breaker can be a `static`. Acquiring while
+/// closed is one load; reporting a success is a load plus, per window, one
+/// or two atomic additions; other paths take one compare-and-swap per
+/// transition (retried under contention). On targets without compare-and-swap
+/// (thumbv6m, riscv32imc) these are critical sections, as are the 64-bit
+/// words on every 32-bit target.
+pub struct Breaker<const WINDOW: usize = 0, const BUCKETS: usize = 0, O: Observer = ()> {
+    /// State, generation and counters ([`word`]).
+    word: StateWord,
+    /// Deadline or start of the current state, in ticks; only ever rises:
+    /// Open: when it may turn half-open. HalfOpen: the latest probe's start.
+    /// Closed: the start of the ramp stage, or of full traffic.
+    mark: StateWord,
+    calls: CountWindow<WINDOW>,
+    buckets: TimeWindow<BUCKETS>,
+    /// Ramp admission counters, per tier: the remainder of `n × share`
+    /// modulo 1000 (the exact-share rule in the module docs).
+    ramp_credit: [AtomicU32; 3],
+    /// The jitter generator's counter.
+    jitter_state: AtomicU32,
+    settings: Settings,
+    observer: O,
+}
+
+impl<const WINDOW: usize, const BUCKETS: usize> Breaker<WINDOW, BUCKETS, ()> {
+    const_unless_loom! {
+        /// A closed breaker, or why `config` is refused. Transitions are not
+        /// reported anywhere; see [`Breaker::with_observer`].
+        pub fn new(config: Config) -> Result<Self, ConfigError> {
+            Self::with_observer(config, ())
+        }
+    }
+}
+
+const_unless_loom! {
+    fn new_u32(value: u32) -> AtomicU32 {
+        AtomicU32::new(value)
+    }
+}
+
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUCKETS, O> {
+    const_unless_loom! {
+        /// A closed breaker that reports every transition to `observer`, or
+        /// why `config` is refused.
+        pub fn with_observer(config: Config, observer: O) -> Result<Self, ConfigError> {
+            let stages = match config.check(WINDOW, BUCKETS) {
+                Ok(stages) => stages,
+                Err(error) => {
+                    // Not dropped: a `const fn` cannot run a generic destructor
+                    // (observers are references or zero-sized in practice).
+                    core::mem::forget(observer);
+                    return Err(error);
+                }
+            };
+            // probes ≤ 16 (checked), so the mask fits.
+            #[allow(clippy::cast_possible_truncation, clippy::arithmetic_side_effects)]
+            let probe_mask = ((1_u32 << config.probes) - 1) as u16;
+            Ok(Self {
+                word: StateWord::new(Word::INITIAL.0),
+                mark: StateWord::new(0),
+                calls: CountWindow::new(),
+                buckets: TimeWindow::new(),
+                ramp_credit: [new_u32(0), new_u32(0), new_u32(0)],
+                jitter_state: new_u32(config.jitter_seed),
+                settings: Settings {
+                    config,
+                    stages,
+                    probe_mask,
+                },
+                observer,
+            })
+        }
+    }
+
+    /// The config the breaker was built with.
+    pub const fn config(&self) -> &Config {
+        &self.settings.config
+    }
+
+    /// Asks to make one call of `tier` at `now`: a [`Permit`] to report its
+    /// outcome with, or why not.
+    #[inline]
+    pub fn try_acquire(
+        &self,
+        now: u64,
+        tier: Tier,
+    ) -> Result<Permit<'_, WINDOW, BUCKETS, O>, Rejection> {
+        self.acquire(now, tier).map(|ticket| Permit {
+            breaker: self,
+            ticket,
+        })
+    }
+
+    /// [`Breaker::try_acquire`] returning a copyable [`Ticket`] instead of
+    /// a borrowing permit; report with [`Breaker::record`].
+    #[inline]
+    pub fn acquire(&self, now: u64, tier: Tier) -> Result<Ticket, Rejection> {
+        let word = Word(self.word.load());
+        if word.is_closed_full() {
+            return Ok(Ticket {
+                generation: word.generation(),
+                probe: 0,
+                acquired_at: now,
+            });
+        }
+        self.acquire_slow(word, now, tier)
+    }
+
+    #[inline(never)]
+    fn acquire_slow(&self, mut word: Word, now: u64, tier: Tier) -> Result<Ticket, Rejection> {
+        let config = &self.settings.config;
+        loop {
+            let ticket = |probe| Ticket {
+                generation: word.generation(),
+                probe,
+                acquired_at: now,
+            };
+            let next =
+                match word.state() {
+                    State::Closed => {
+                        let stage = word.stage();
+                        if stage == 0 {
+                            return Ok(ticket(0));
+                        }
+                        let mark = self.mark.load();
+                        if now.saturating_sub(mark) < config.ramp_stage_duration {
+                            return self.ramp_admit(stage, tier).map(|()| ticket(0));
+                        }
+                        // The stage is over: on to the next, or to full traffic.
+                        let next_stage = if stage >= self.settings.stages {
+                            0
+                        } else {
+                            stage.saturating_add(1)
+                        };
+                        self.mark.fetch_max(now);
+                        let next =
+                            word.with_stage(next_stage)
+                                .with_counters(word.low_counter(), 0, 0);
+                        if next_stage != 0 {
+                            self.reset_ramp_credit();
+                        }
+                        word = self
+                            .transit(word, next, now, None)
+                            .map_or_else(|actual| actual, |()| next);
+                        continue;
+                    }
+                    State::Open => {
+                        let mark = self.mark.load();
+                        // A deadline that saturated at u64::MAX never comes on this clock.
+                        if now < mark || mark == u64::MAX {
+                            let retry_after = if mark == u64::MAX {
+                                u64::MAX
+                            } else {
+                                mark.wrapping_sub(now)
+                            };
+                            return Err(Rejection::Open { retry_after });
+                        }
+                        self.mark.fetch_max(now);
+                        (
+                            word.enter(State::HalfOpen, 0, word.trips()),
+                            Reason::OpenElapsed,
+                        )
+                    }
+                    State::HalfOpen => {
+                        if !config.may_probe(tier) {
+                            return Err(Rejection::NotProbing);
+                        }
+                        let in_flight = word.low_counter();
+                        let elapsed = now.saturating_sub(self.mark.load());
+                        if in_flight != 0 && elapsed >= config.probe_timeout {
+                            // Every probe in flight has timed out: each counts as failed.
+                            let lost = u8::try_from(in_flight.count_ones()).unwrap_or(u8::MAX);
+                            let failures = word.high_counter().saturating_add(lost);
+                            if failures >= config.probe_failures {
+                                (self.open(word, now, false), Reason::ProbesTimedOut)
+                            } else {
+                                let next = word
+                                    .enter(State::HalfOpen, 0, word.trips())
+                                    .with_counters(0, word.mid_counter(), failures);
+                                (next, Reason::ProbesTimedOut)
+                            }
+                        } else {
+                            let free = !in_flight & self.settings.probe_mask;
+                            if free == 0 {
+                                return Err(Rejection::ProbesBusy {
+                                    retry_after: config.probe_timeout.saturating_sub(elapsed),
+                                });
+                            }
+                            let slot = free.trailing_zeros();
+                            self.mark.fetch_max(now);
+                            let taken = in_flight | 1 << slot;
+                            let next =
+                                word.with_counters(taken, word.mid_counter(), word.high_counter());
+                            match self.transit(word, next, now, None) {
+                                // slot < 16
+                                #[allow(
+                                    clippy::cast_possible_truncation,
+                                    clippy::arithmetic_side_effects
+                                )]
+                                Ok(()) => return Ok(ticket(slot as u8 + 1)),
+                                Err(actual) => word = actual,
+                            }
+                            continue;
+                        }
+                    }
+                    State::ForcedOpen => return Err(Rejection::ForcedOpen),
+                    State::Disabled => return Ok(ticket(0)),
+                };
+            let (next, reason) = next;
+            word = self
+                .transit(word, next, now, Some(reason))
+                .map_or_else(|actual| actual, |()| next);
+        }
+    }
+
+    /// Admits a ramp-stage call of `tier` if it falls within the stage's share.
+    fn ramp_admit(&self, stage: u8, tier: Tier) -> Result<(), Rejection> {
+        let share = u32::from(self.settings.config.share(stage, tier));
+        if share >= 1_000 {
+            return Ok(());
+        }
+        if share == 0 {
+            return Err(Rejection::Ramp);
+        }
+        let Some(credit) = self.ramp_credit.get(tier as usize) else {
+            return Err(Rejection::Ramp);
+        };
+        // credit < 1000 and share < 1000: no overflow.
+        let mut admitted = false;
+        let _ = credit.fetch_update(RELAXED, RELAXED, |credit| {
+            let sum = credit.saturating_add(share);
+            admitted = sum >= 1_000;
+            Some(if admitted {
+                sum.saturating_sub(1_000)
+            } else {
+                sum
+            })
+        });
+        if admitted {
+            Ok(())
+        } else {
+            Err(Rejection::Ramp)
+        }
+    }
+
+    fn reset_ramp_credit(&self) {
+        for credit in &self.ramp_credit {
+            credit.store(0, RELAXED);
+        }
+    }
+
+    /// Reports `outcome` for `ticket` at `now`.
+    ///
+    /// Stale when the breaker has changed generation since the ticket was
+    /// taken, or when the ticket is a probe already reported or timed out.
+    pub fn record(&self, ticket: Ticket, now: u64, outcome: Outcome) -> Recorded {
+        let word = Word(self.word.load());
+        if word.generation() != ticket.generation & word::GENERATION_MASK {
+            return Recorded::Stale;
+        }
+        let config = &self.settings.config;
+        let (failed, slow) = match outcome {
+            Outcome::Success => (
+                false,
+                now.saturating_sub(ticket.acquired_at) > config.slow_call_threshold,
+            ),
+            Outcome::Latency(latency) => (false, latency > config.slow_call_threshold),
+            Outcome::Failure => (true, false),
+            Outcome::Ignored => {
+                if ticket.probe != 0 {
+                    return self.record_probe(word, ticket, now, None);
+                }
+                return Recorded::Counted;
+            }
+        };
+        if ticket.probe != 0 {
+            // A slow probe is a failed one: the dependency is not well yet.
+            return self.record_probe(word, ticket, now, Some(!failed && !slow));
+        }
+        if !matches!(word.state(), State::Closed | State::Disabled) {
+            // Only a forged ticket gets here: every transition changes the generation.
+            return Recorded::Stale;
+        }
+        let code = FILLED | if failed { FAILED } else { 0 } | if slow { SLOW } else { 0 };
+        self.calls.record(code);
+        self.buckets.record(now, config.bucket_width, code);
+        match word.state() {
+            State::Closed => self.judge(word, now, failed),
+            _ => Recorded::Counted,
+        }
+    }
+
+    /// After a closed-state outcome: counts failures in a row and trips if
+    /// a policy says so.
+    #[inline]
+    fn judge(&self, mut word: Word, now: u64, failed: bool) -> Recorded {
+        let config = &self.settings.config;
+        let generation = word.generation();
+        loop {
+            if word.state() != State::Closed || word.generation() != generation {
+                return Recorded::Counted;
+            }
+            let stage = word.stage();
+            let (run, ramp_failures) = if failed {
+                (
+                    word.low_counter().saturating_add(1),
+                    if stage != 0 {
+                        word.mid_counter().saturating_add(1)
+                    } else {
+                        0
+                    },
+                )
+            } else {
+                (0, word.mid_counter())
+            };
+            let reason = if config.consecutive_failures != 0 && run >= config.consecutive_failures {
+                Some(Reason::ConsecutiveFailures)
+            } else if stage != 0 && ramp_failures >= config.probe_failures {
+                Some(Reason::RampFailures)
+            } else {
+                self.rate_reason()
+            };
+            let next = match reason {
+                Some(_) => self.open(word, now, true),
+                None => word.with_counters(run, ramp_failures, 0),
+            };
+            if next == word {
+                return Recorded::Counted;
+            }
+            match self.transit(word, next, now, reason) {
+                Ok(()) => return Recorded::Counted,
+                Err(actual) => word = actual,
+            }
+        }
+    }
+
+    /// The rate policy a window meets, if any.
+    #[inline]
+    fn rate_reason(&self) -> Option<Reason> {
+        let config = &self.settings.config;
+        if config.failure_rate == 0 && config.slow_call_rate == 0 {
+            return None;
+        }
+        let minimum = config.minimum_calls;
+        for stats in [self.calls.stats(), self.buckets.stats()] {
+            if stats.reaches(stats.failures, config.failure_rate, minimum) {
+                return Some(Reason::FailureRate);
+            }
+            if stats.reaches(stats.slow, config.slow_call_rate, minimum) {
+                return Some(Reason::SlowCallRate);
+            }
+        }
+        None
+    }
+
+    fn record_probe(
+        &self,
+        mut word: Word,
+        ticket: Ticket,
+        now: u64,
+        success: Option<bool>,
+    ) -> Recorded {
+        let config = &self.settings.config;
+        let Some(bit) = ticket
+            .probe
+            .checked_sub(1)
+            .and_then(|slot| 1_u16.checked_shl(u32::from(slot)))
+        else {
+            return Recorded::Stale;
+        };
+        loop {
+            if word.state() != State::HalfOpen
+                || word.generation() != ticket.generation & word::GENERATION_MASK
+                || word.low_counter() & bit == 0
+            {
+                return Recorded::Stale;
+            }
+            let in_flight = word.low_counter() & !bit;
+            let (successes, failures) = match success {
+                Some(true) => (word.mid_counter().saturating_add(1), word.high_counter()),
+                Some(false) => (word.mid_counter(), word.high_counter().saturating_add(1)),
+                None => (word.mid_counter(), word.high_counter()),
+            };
+            let (next, reason) = if failures >= config.probe_failures {
+                (self.open(word, now, false), Some(Reason::ProbesFailed))
+            } else if successes >= config.probe_successes {
+                // Empty the windows before the closed generation can count in them.
+                self.calls.clear();
+                self.buckets.clear();
+                (self.close(word, now), Some(Reason::ProbesSucceeded))
+            } else {
+                (word.with_counters(in_flight, successes, failures), None)
+            };
+            match self.transit(word, next, now, reason) {
+                Ok(()) => return Recorded::Counted,
+                Err(actual) => word = actual,
+            }
+        }
+    }
+
+    /// The open word after `word`, with the deadline raised first. From a
+    /// fully closed breaker that has been healthy long enough, the backoff
+    /// starts over.
+    fn open(&self, word: Word, now: u64, from_closed: bool) -> Word {
+        let config = &self.settings.config;
+        let mut trips = word.trips();
+        if from_closed
+            && word.stage() == 0
+            && now.saturating_sub(self.mark.load()) >= config.reset_backoff_after
+        {
+            trips = 0;
+        }
+        let trips = trips.saturating_add(1);
+        self.mark
+            .fetch_max(now.saturating_add(self.open_duration(trips)));
+        word.enter(State::Open, 0, trips)
+    }
+
+    /// The closed word after `word`: ramping if a ramp is configured.
+    fn close(&self, word: Word, now: u64) -> Word {
+        let stage = u8::from(self.settings.stages != 0);
+        self.reset_ramp_credit();
+        self.mark.fetch_max(now);
+        word.enter(State::Closed, stage, word.trips())
+    }
+
+    /// How long the `trips`-th trip in a row holds the breaker open.
+    fn open_duration(&self, trips: u8) -> u64 {
+        let config = &self.settings.config;
+        let mut duration = config.open_duration;
+        for _ in 1..trips {
+            if duration >= config.max_open_duration {
+                break;
+            }
+            duration = mul_permille(duration, config.backoff_factor);
+        }
+        let duration = duration.min(config.max_open_duration);
+        if config.jitter == 0 {
+            return duration;
+        }
+        // A draw in 0..=jitter permille, by multiply-and-shift (no division).
+        let draw = self.next_random();
+        let share =
+            u64::from(draw).saturating_mul(u64::from(config.jitter).saturating_add(1)) >> 32;
+        // share ≤ 1000, so share fits in u32.
+        let share = u32::try_from(share).unwrap_or(0);
+        duration.saturating_add(mul_permille(duration, share))
+    }
+
+    /// The jitter generator: a Weyl sequence through a 32-bit mixer.
+    fn next_random(&self) -> u32 {
+        let mut x = self
+            .jitter_state
+            .fetch_add(0x9E37_79B9, RELAXED)
+            .wrapping_add(0x9E37_79B9);
+        x ^= x >> 16;
+        x = x.wrapping_mul(0x7FEB_352D);
+        x ^= x >> 15;
+        x = x.wrapping_mul(0x846C_A68B);
+        x ^ x >> 16
+    }
+
+    /// Replaces `word` with `next` if it is still current, reporting the
+    /// transition when there is a `reason`; otherwise returns the word found.
+    fn transit(
+        &self,
+        word: Word,
+        next: Word,
+        now: u64,
+        reason: Option<Reason>,
+    ) -> Result<(), Word> {
+        match self.word.compare_exchange(word.0, next.0) {
+            Ok(_) => {
+                if let Some(reason) = reason {
+                    self.report(word, next, now, reason);
+                }
+                Ok(())
+            }
+            Err(actual) => Err(Word(actual)),
+        }
+    }
+
+    fn report(&self, from: Word, to: Word, at: u64, reason: Reason) {
+        self.observer.transition(Transition {
+            from: from.state(),
+            to: to.state(),
+            generation: to.generation(),
+            at,
+            reason,
+        });
+    }
+
+    /// Sets the breaker to `state` (an operator's action), from any state.
+    fn force(&self, now: u64, state: State, reason: Reason) {
+        let mut word = Word(self.word.load());
+        loop {
+            let next = if state == State::Closed {
+                self.calls.clear();
+                self.buckets.clear();
+                self.mark.fetch_max(now);
+                word.enter(State::Closed, 0, 0)
+            } else {
+                word.enter(state, 0, word.trips())
+            };
+            match self.transit(word, next, now, Some(reason)) {
+                Ok(()) => return,
+                Err(actual) => word = actual,
+            }
+        }
+    }
+
+    /// Holds the breaker open, refusing every call, until [`Breaker::reset`].
+    pub fn force_open(&self, now: u64) {
+        self.force(now, State::ForcedOpen, Reason::Operator);
+    }
+
+    /// Admits every call and still records outcomes, never tripping, until
+    /// [`Breaker::reset`].
+    pub fn disable(&self, now: u64) {
+        self.force(now, State::Disabled, Reason::Operator);
+    }
+
+    /// Closes the breaker at full traffic with empty windows and the backoff
+    /// started over, from any state.
+    pub fn reset(&self, now: u64) {
+        self.force(now, State::Closed, Reason::Operator);
+    }
+
+    /// The breaker's state, counts and next timed transition.
+    pub fn snapshot(&self) -> Snapshot {
+        let config = &self.settings.config;
+        let word = Word(self.word.load());
+        let mark = self.mark.load();
+        let state = word.state();
+        let half_open = state == State::HalfOpen;
+        let in_flight = if half_open { word.low_counter() } else { 0 };
+        let next_transition = match state {
+            State::Open => Some(mark),
+            State::HalfOpen if in_flight != 0 => Some(mark.saturating_add(config.probe_timeout)),
+            State::Closed if word.stage() != 0 => {
+                Some(mark.saturating_add(config.ramp_stage_duration))
+            }
+            _ => None,
+        };
+        Snapshot {
+            state,
+            generation: word.generation(),
+            trips: word.trips(),
+            ramp_stage: if state == State::Closed {
+                word.stage()
+            } else {
+                0
+            },
+            consecutive_failures: if state == State::Closed {
+                word.low_counter()
+            } else {
+                0
+            },
+            probes_in_flight: u8::try_from(in_flight.count_ones()).unwrap_or(u8::MAX),
+            probe_successes: if half_open { word.mid_counter() } else { 0 },
+            probe_failures: match state {
+                State::HalfOpen => word.high_counter(),
+                State::Closed => word.mid_counter(),
+                _ => 0,
+            },
+            count_window: self.calls.stats(),
+            time_window: self.buckets.stats(),
+            next_transition,
+        }
+    }
+}
+
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> core::fmt::Debug
+    for Breaker<WINDOW, BUCKETS, O>
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Breaker")
+            .field("window", &WINDOW)
+            .field("buckets", &BUCKETS)
+            .field("snapshot", &self.snapshot())
+            .field("config", &self.settings.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Leave to make one call: report its outcome with [`Permit::success`],
+/// [`Permit::failure`], [`Permit::latency`] or [`Permit::ignore`].
+/// Dropped without one, it is recorded as ignored (see the module docs).
+#[must_use = "a permit is for reporting the call's outcome; dropped, it counts as ignored"]
+pub struct Permit<'a, const WINDOW: usize = 0, const BUCKETS: usize = 0, O: Observer = ()> {
+    breaker: &'a Breaker<WINDOW, BUCKETS, O>,
+    ticket: Ticket,
+}
+
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Permit<'_, WINDOW, BUCKETS, O> {
+    /// The ticket behind this permit.
+    pub const fn ticket(&self) -> Ticket {
+        self.ticket
+    }
+
+    /// Whether this call is a half-open probe.
+    pub const fn is_probe(&self) -> bool {
+        self.ticket.probe != 0
+    }
+
+    fn finish(self, now: u64, outcome: Outcome) -> Recorded {
+        let recorded = self.breaker.record(self.ticket, now, outcome);
+        core::mem::forget(self);
+        recorded
+    }
+
+    /// The call succeeded at `now`; slow if it took longer than the
+    /// threshold since it was acquired.
+    #[inline]
+    pub fn success(self, now: u64) -> Recorded {
+        self.finish(now, Outcome::Success)
+    }
+
+    /// The call failed at `now`.
+    #[inline]
+    pub fn failure(self, now: u64) -> Recorded {
+        self.finish(now, Outcome::Failure)
+    }
+
+    /// The call succeeded at `now` after `latency` ticks, judged against the
+    /// slow-call threshold.
+    #[inline]
+    pub fn latency(self, now: u64, latency: u64) -> Recorded {
+        self.finish(now, Outcome::Latency(latency))
+    }
+
+    /// The call's outcome says nothing about the dependency.
+    #[inline]
+    pub fn ignore(self, now: u64) -> Recorded {
+        self.finish(now, Outcome::Ignored)
+    }
+}
+
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Drop
+    for Permit<'_, WINDOW, BUCKETS, O>
+{
+    fn drop(&mut self) {
+        // Only a probe has anything to give back: its slot. `now` is not
+        // needed for an ignored outcome.
+        if self.ticket.probe != 0 {
+            let _ = self
+                .breaker
+                .record(self.ticket, self.ticket.acquired_at, Outcome::Ignored);
+        }
+    }
+}
+
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> core::fmt::Debug
+    for Permit<'_, WINDOW, BUCKETS, O>
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Permit")
+            .field("ticket", &self.ticket)
+            .finish_non_exhaustive()
+    }
+}

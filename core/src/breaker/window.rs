@@ -1,0 +1,315 @@
+//! The sliding windows a breaker judges rates on: the last `N` calls, and
+//! `B` time buckets. Both keep running sums, so recording a call costs the
+//! same whatever the window's size.
+//!
+//! # Consistency
+//!
+//! Each outcome changes its slot (or bucket) and the running sums with
+//! separate atomic operations, paired so that once no call is being recorded
+//! the sums equal the window's contents exactly, whatever the interleaving.
+//! While calls are being recorded a reader may see a sum that is off by the
+//! number of recordings in progress; a sum caught below zero reads as 0,
+//! so a transient can only hide a failure, never invent one beyond those in
+//! progress.
+
+use crate::arith::div_u64;
+use crate::sync::{AtomicU32, AtomicU8, StateWord, RELAXED};
+
+/// One outcome, as kept in a count-window slot.
+pub(crate) const FILLED: u8 = 0b100;
+/// The call failed.
+pub(crate) const FAILED: u8 = 0b001;
+/// The call was slow.
+pub(crate) const SLOW: u8 = 0b010;
+
+/// Calls, failures and slow calls in a window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct WindowStats {
+    /// Calls recorded (ignored outcomes are not calls).
+    pub calls: u32,
+    /// Of which failed.
+    pub failures: u32,
+    /// Of which were slow.
+    pub slow: u32,
+}
+
+impl WindowStats {
+    /// Whether `threshold` permille (0 = off) of at least `minimum` calls is
+    /// reached by `count`.
+    #[inline]
+    pub(crate) fn reaches(self, count: u32, threshold: u16, minimum: u32) -> bool {
+        threshold != 0
+            && self.calls >= minimum
+            && u64::from(count).saturating_mul(1_000)
+                >= u64::from(threshold).saturating_mul(u64::from(self.calls))
+    }
+}
+
+/// Running sums: calls, failures, slow calls.
+pub(crate) struct Sums {
+    calls: AtomicU32,
+    failures: AtomicU32,
+    slow: AtomicU32,
+}
+
+const_unless_loom! {
+    fn new_u32() -> AtomicU32 {
+        AtomicU32::new(0)
+    }
+}
+
+#[cfg(loom)]
+fn new_u8() -> AtomicU8 {
+    AtomicU8::new(0)
+}
+
+impl Sums {
+    const_unless_loom! {
+        pub(crate) fn new() -> Self {
+            Self {
+                calls: new_u32(),
+                failures: new_u32(),
+                slow: new_u32(),
+            }
+        }
+    }
+
+    fn add(&self, code: u8) {
+        self.calls.fetch_add(1, RELAXED);
+        if code & FAILED != 0 {
+            self.failures.fetch_add(1, RELAXED);
+        }
+        if code & SLOW != 0 {
+            self.slow.fetch_add(1, RELAXED);
+        }
+    }
+
+    fn read(&self) -> WindowStats {
+        // A sum above i32::MAX is one caught below zero (see the module docs).
+        let clamp = |v: u32| if v > i32::MAX as u32 { 0 } else { v };
+        WindowStats {
+            calls: clamp(self.calls.load(RELAXED)),
+            failures: clamp(self.failures.load(RELAXED)),
+            slow: clamp(self.slow.load(RELAXED)),
+        }
+    }
+}
+
+/// The last `N` calls, one byte each.
+pub(crate) struct CountWindow<const N: usize> {
+    slots: [AtomicU8; N],
+    /// Calls recorded since the last clear; the next slot is `cursor % N`.
+    /// Wraps after 2³² calls, which moves the slot sequence once (harmless:
+    /// every slot still holds a recent outcome).
+    cursor: AtomicU32,
+    sums: Sums,
+}
+
+impl<const N: usize> CountWindow<N> {
+    #[cfg(not(loom))]
+    pub(crate) const fn new() -> Self {
+        Self {
+            slots: [const { AtomicU8::new(0) }; N],
+            cursor: AtomicU32::new(0),
+            sums: Sums::new(),
+        }
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn new() -> Self {
+        Self {
+            slots: core::array::from_fn(|_| new_u8()),
+            cursor: new_u32(),
+            sums: Sums::new(),
+        }
+    }
+
+    /// Records one outcome (`FILLED` plus `FAILED` and `SLOW` bits), in place
+    /// of the oldest.
+    #[inline]
+    pub(crate) fn record(&self, code: u8) {
+        if N == 0 {
+            return;
+        }
+        let position = usize::try_from(self.cursor.fetch_add(1, RELAXED))
+            .unwrap_or(0)
+            .checked_rem(N)
+            .unwrap_or(0);
+        let Some(slot) = self.slots.get(position) else {
+            return;
+        };
+        // The usual case when healthy: the same outcome as N calls ago.
+        if slot.load(RELAXED) == code {
+            return;
+        }
+        let old = slot.swap(code, RELAXED);
+        self.account(old, code);
+    }
+
+    /// Adjusts the sums for one slot going from `old` to `new`.
+    fn account(&self, old: u8, new: u8) {
+        let sums = &self.sums;
+        for (bit, sum) in [
+            (FILLED, &sums.calls),
+            (FAILED, &sums.failures),
+            (SLOW, &sums.slow),
+        ] {
+            match (old & bit != 0, new & bit != 0) {
+                (false, true) => {
+                    sum.fetch_add(1, RELAXED);
+                }
+                (true, false) => {
+                    sum.fetch_sub(1, RELAXED);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Empties the window: `N` swaps, done only when the breaker closes.
+    pub(crate) fn clear(&self) {
+        for slot in &self.slots {
+            let old = slot.swap(0, RELAXED);
+            if old != 0 {
+                self.account(old, 0);
+            }
+        }
+        self.cursor.store(0, RELAXED);
+    }
+
+    pub(crate) fn stats(&self) -> WindowStats {
+        self.sums.read()
+    }
+}
+
+/// One time bucket's counts.
+struct Bucket {
+    sums: Sums,
+}
+
+/// Sequence numbers of buckets fit in this many bits of the head word; the
+/// low 16 bits hold the head bucket's position.
+const SEQUENCE_BITS: u32 = 48;
+const SEQUENCE_MAX: u64 = (1 << SEQUENCE_BITS) - 1;
+
+/// `B` buckets of `width` ticks, the newest at the head.
+pub(crate) struct TimeWindow<const B: usize> {
+    /// `sequence << 16 | position`: bucket number `sequence` (ticks
+    /// `sequence × width ..`) is at index `position`.
+    head: StateWord,
+    buckets: [Bucket; B],
+    sums: Sums,
+}
+
+impl<const B: usize> TimeWindow<B> {
+    #[cfg(not(loom))]
+    pub(crate) const fn new() -> Self {
+        Self {
+            head: StateWord::new(0),
+            buckets: [const { Bucket { sums: Sums::new() } }; B],
+            sums: Sums::new(),
+        }
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn new() -> Self {
+        Self {
+            head: StateWord::new(0),
+            buckets: core::array::from_fn(|_| Bucket { sums: Sums::new() }),
+            sums: Sums::new(),
+        }
+    }
+
+    /// Records one outcome at `now` in buckets `width` ticks wide.
+    ///
+    /// Within the head bucket this is a load and two to four additions. The
+    /// first call past the head bucket moves the head, expiring the `k`
+    /// buckets it passes (`k ≤ B`): once per bucket width at most. A `now`
+    /// before the head bucket (a clock that went back) counts in the head.
+    #[inline]
+    pub(crate) fn record(&self, now: u64, width: u64, code: u8) {
+        if B == 0 {
+            return;
+        }
+        let position = self.advance(now, width);
+        // Sums first, then the bucket: an expiry only ever subtracts what a
+        // bucket holds, which the sums already counted, so they never dip.
+        self.sums.add(code);
+        if let Some(bucket) = self.buckets.get(position) {
+            bucket.sums.add(code);
+        }
+    }
+
+    /// Moves the head to the bucket holding `now` if it is past the head
+    /// bucket; returns the head's position.
+    fn advance(&self, now: u64, width: u64) -> usize {
+        let mut head = self.head.load();
+        loop {
+            let sequence = head >> 16;
+            let position = usize::try_from(head & 0xFFFF).unwrap_or(0);
+            let end = sequence.saturating_add(1).saturating_mul(width);
+            if now < end {
+                return position;
+            }
+            let target = div_u64(now, width).min(SEQUENCE_MAX);
+            let Some(passed) = target.checked_sub(sequence).filter(|&k| k > 0) else {
+                // Time beyond 2⁴⁸ buckets: the head stays where it is.
+                return position;
+            };
+            let (next, expire) = match usize::try_from(passed) {
+                Ok(k) if k < B => {
+                    let raw = position.saturating_add(k);
+                    (if raw >= B { raw.wrapping_sub(B) } else { raw }, k)
+                }
+                _ => (position, B),
+            };
+            let Ok(next_bits) = u64::try_from(next) else {
+                return position;
+            };
+            match self.head.compare_exchange(head, target << 16 | next_bits) {
+                Ok(_) => {
+                    if expire == B {
+                        self.clear();
+                    } else {
+                        // The `expire` buckets after the old head, ending
+                        // with the new head.
+                        for step in 1..=expire {
+                            let raw = position.saturating_add(step);
+                            self.expire(if raw >= B { raw.wrapping_sub(B) } else { raw });
+                        }
+                    }
+                    return next;
+                }
+                Err(actual) => head = actual,
+            }
+        }
+    }
+
+    fn expire(&self, index: usize) {
+        let Some(bucket) = self.buckets.get(index) else {
+            return;
+        };
+        for (from, to) in [
+            (&bucket.sums.calls, &self.sums.calls),
+            (&bucket.sums.failures, &self.sums.failures),
+            (&bucket.sums.slow, &self.sums.slow),
+        ] {
+            let count = from.swap(0, RELAXED);
+            if count != 0 {
+                to.fetch_sub(count, RELAXED);
+            }
+        }
+    }
+
+    /// Empties every bucket: `B` expiries, done only when the breaker closes.
+    pub(crate) fn clear(&self) {
+        for index in 0..B {
+            self.expire(index);
+        }
+    }
+
+    pub(crate) fn stats(&self) -> WindowStats {
+        self.sums.read()
+    }
+}

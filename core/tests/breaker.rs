@@ -1,0 +1,555 @@
+//! Behaviour of the circuit breaker, one rule per test.
+
+use failwell::breaker::{
+    Breaker, Config, ConfigError, EventRing, Outcome, Reason, Recorded, Rejection, State, Ticket,
+    TierPolicy,
+};
+use failwell::Tier;
+
+const E: Tier = Tier::Essential;
+const I: Tier = Tier::Important;
+const O: Tier = Tier::Optional;
+
+fn breaker<const W: usize, const B: usize>(config: Config) -> Breaker<W, B> {
+    Breaker::new(config).expect("valid config")
+}
+
+fn fail<const W: usize, const B: usize>(b: &Breaker<W, B>, now: u64) {
+    let permit = b.try_acquire(now, E).expect("admitted");
+    assert_eq!(permit.failure(now), Recorded::Counted);
+}
+
+fn succeed<const W: usize, const B: usize>(b: &Breaker<W, B>, now: u64) {
+    let permit = b.try_acquire(now, E).expect("admitted");
+    assert_eq!(permit.success(now), Recorded::Counted);
+}
+
+#[test]
+fn consecutive_failures_trip_and_a_success_resets_the_run() {
+    let b = breaker::<0, 0>(Config::new(100).trip_on_consecutive_failures(3));
+    fail(&b, 0);
+    fail(&b, 0);
+    succeed(&b, 0);
+    fail(&b, 0);
+    fail(&b, 0);
+    assert_eq!(b.snapshot().consecutive_failures, 2);
+    assert_eq!(b.snapshot().state, State::Closed);
+    fail(&b, 10);
+    let snapshot = b.snapshot();
+    assert_eq!(snapshot.state, State::Open);
+    assert_eq!(snapshot.next_transition, Some(110));
+    assert_eq!(
+        b.try_acquire(40, E).unwrap_err(),
+        Rejection::Open { retry_after: 70 }
+    );
+}
+
+#[test]
+fn count_window_failure_rate_needs_the_minimum_calls() {
+    // Trip at ≥ 50 % of the last 10 calls, once 4 are in.
+    let b = breaker::<10, 0>(Config::new(100).trip_on_failure_rate(500, 4));
+    fail(&b, 0);
+    fail(&b, 0);
+    fail(&b, 0);
+    assert_eq!(
+        b.snapshot().state,
+        State::Closed,
+        "three calls are below the minimum"
+    );
+    succeed(&b, 0);
+    // 3 of 4 failed: judged on the success that completed the minimum.
+    assert_eq!(b.snapshot().state, State::Open);
+}
+
+#[test]
+fn count_window_forgets_calls_older_than_n() {
+    let b = breaker::<4, 0>(Config::new(100).trip_on_failure_rate(750, 4));
+    fail(&b, 0);
+    fail(&b, 0);
+    for _ in 0..4 {
+        succeed(&b, 0);
+    }
+    let stats = b.snapshot().count_window;
+    assert_eq!((stats.calls, stats.failures), (4, 0));
+    fail(&b, 0);
+    fail(&b, 0);
+    let stats = b.snapshot().count_window;
+    assert_eq!((stats.calls, stats.failures), (4, 2));
+    assert_eq!(b.snapshot().state, State::Closed);
+    fail(&b, 0);
+    assert_eq!(b.snapshot().state, State::Open);
+}
+
+#[test]
+fn time_window_expires_old_buckets() {
+    // 4 buckets of 10 ticks; trip at ≥ 50 % once 4 calls are in.
+    let b = breaker::<0, 4>(
+        Config::new(100)
+            .trip_on_failure_rate(500, 4)
+            .bucket_width(10),
+    );
+    fail(&b, 0);
+    fail(&b, 5);
+    succeed(&b, 12);
+    let stats = b.snapshot().time_window;
+    assert_eq!((stats.calls, stats.failures), (3, 2));
+    // At tick 40 the bucket of ticks 0..10 has left the window.
+    succeed(&b, 41);
+    let stats = b.snapshot().time_window;
+    assert_eq!((stats.calls, stats.failures), (2, 0));
+    // A jump past the whole window empties it.
+    succeed(&b, 1_000);
+    let stats = b.snapshot().time_window;
+    assert_eq!((stats.calls, stats.failures), (1, 0));
+    // A clock that went back counts in the newest bucket.
+    fail(&b, 3);
+    fail(&b, 1_001);
+    fail(&b, 1_002);
+    assert_eq!(b.snapshot().state, State::Open);
+}
+
+#[test]
+fn slow_calls_trip_on_their_own_rate() {
+    // Slow above 50 ticks; trip at ≥ 60 % slow of 5 calls.
+    let b = breaker::<5, 0>(
+        Config::new(100)
+            .trip_on_slow_calls(50, 600)
+            .trip_on_failure_rate(1_000, 5),
+    );
+    let mut ring = Vec::new();
+    for (i, latency) in [10, 60, 70, 20, 80].into_iter().enumerate() {
+        let now = i as u64 * 100;
+        let permit = b.try_acquire(now, E).unwrap();
+        ring.push(permit.latency(now + latency, latency));
+    }
+    assert!(ring.iter().all(|r| *r == Recorded::Counted));
+    let snapshot = b.snapshot();
+    assert_eq!(snapshot.state, State::Open);
+    assert_eq!(snapshot.count_window.slow, 3);
+    assert_eq!(snapshot.count_window.failures, 0);
+}
+
+#[test]
+fn success_measures_its_own_latency() {
+    let b = breaker::<2, 0>(
+        Config::new(100)
+            .trip_on_slow_calls(50, 1_000)
+            .trip_on_failure_rate(1_000, 2),
+    );
+    let permit = b.try_acquire(0, E).unwrap();
+    permit.success(51);
+    let permit = b.try_acquire(100, E).unwrap();
+    permit.success(150);
+    assert_eq!(b.snapshot().count_window.slow, 1);
+    assert_eq!(b.snapshot().state, State::Closed);
+}
+
+fn tripped(config: Config) -> Breaker<0, 0> {
+    let b = breaker::<0, 0>(config.trip_on_consecutive_failures(1));
+    fail(&b, 0);
+    assert_eq!(b.snapshot().state, State::Open);
+    b
+}
+
+#[test]
+fn half_open_admits_at_most_p_probes_and_s_successes_close() {
+    let b = tripped(Config::new(100).half_open(2, 3, 1, 50));
+    let p1 = b.try_acquire(100, E).unwrap();
+    assert_eq!(b.snapshot().state, State::HalfOpen);
+    let p2 = b.try_acquire(100, I).unwrap();
+    assert!(p1.is_probe() && p2.is_probe());
+    assert_eq!(
+        b.try_acquire(110, E).unwrap_err(),
+        Rejection::ProbesBusy { retry_after: 40 }
+    );
+    assert_eq!(b.try_acquire(110, O).unwrap_err(), Rejection::NotProbing);
+    assert_eq!(p1.success(120), Recorded::Counted);
+    let p3 = b.try_acquire(120, E).unwrap();
+    assert_eq!(p2.success(121), Recorded::Counted);
+    assert_eq!(b.snapshot().probe_successes, 2);
+    assert_eq!(p3.success(122), Recorded::Counted);
+    assert_eq!(b.snapshot().state, State::Closed);
+}
+
+#[test]
+fn a_failed_probe_reopens_with_a_longer_backoff() {
+    let b = tripped(Config::new(100).backoff(2_000, 350, 1_000));
+    let probe = b.try_acquire(100, E).unwrap();
+    probe.failure(105);
+    let snapshot = b.snapshot();
+    assert_eq!((snapshot.state, snapshot.trips), (State::Open, 2));
+    assert_eq!(snapshot.next_transition, Some(305));
+    b.try_acquire(305, E).unwrap().failure(305);
+    // 400 is capped at 350.
+    assert_eq!(b.snapshot().next_transition, Some(655));
+}
+
+#[test]
+fn backoff_starts_over_after_a_healthy_period() {
+    let b = tripped(Config::new(100).backoff(2_000, 10_000, 1_000));
+    b.try_acquire(100, E).unwrap().failure(100);
+    assert_eq!(b.snapshot().trips, 2);
+    b.try_acquire(300, E).unwrap().success(300);
+    assert_eq!(b.snapshot().state, State::Closed);
+    // Tripping again soon keeps the backoff growing...
+    fail(&b, 400);
+    assert_eq!(b.snapshot().trips, 3);
+    assert_eq!(b.snapshot().next_transition, Some(800));
+    b.try_acquire(800, E).unwrap().success(800);
+    // ...but after 1000 healthy ticks it starts over.
+    fail(&b, 1_800);
+    assert_eq!(b.snapshot().trips, 1);
+    assert_eq!(b.snapshot().next_transition, Some(1_900));
+}
+
+#[test]
+fn jitter_lengthens_within_its_bound_and_depends_on_the_seed() {
+    let mut durations = Vec::new();
+    for seed in 0..50 {
+        let b = tripped(Config::new(1_000).jitter(200, seed));
+        let until = b.snapshot().next_transition.unwrap();
+        assert!((1_000..=1_200).contains(&until), "{until}");
+        durations.push(until);
+    }
+    durations.sort_unstable();
+    durations.dedup();
+    assert!(durations.len() > 10, "{durations:?}");
+}
+
+#[test]
+fn a_probe_that_never_reports_is_reclaimed_as_failed() {
+    let b = tripped(Config::new(100).half_open(1, 1, 2, 30));
+    let lost = b.acquire(100, E).unwrap();
+    assert_eq!(
+        b.try_acquire(129, E).unwrap_err(),
+        Rejection::ProbesBusy { retry_after: 1 }
+    );
+    // At 130 the probe timed out: one failure of two; a new probe round.
+    let probe = b.try_acquire(130, E).unwrap();
+    let snapshot = b.snapshot();
+    assert_eq!(
+        (snapshot.state, snapshot.probe_failures),
+        (State::HalfOpen, 1)
+    );
+    // The lost probe's late report is stale.
+    assert_eq!(b.record(lost, 131, Outcome::Success), Recorded::Stale);
+    assert_eq!(probe.success(132), Recorded::Counted);
+    assert_eq!(b.snapshot().state, State::Closed);
+}
+
+#[test]
+fn stale_outcomes_never_change_state() {
+    let b = breaker::<0, 0>(Config::new(100).trip_on_consecutive_failures(2));
+    let old = b.try_acquire(0, E).unwrap();
+    let older = b.try_acquire(0, E).unwrap();
+    fail(&b, 0);
+    fail(&b, 0);
+    let snapshot = b.snapshot();
+    assert_eq!(old.failure(1), Recorded::Stale);
+    assert_eq!(older.success(1), Recorded::Stale);
+    assert_eq!(b.snapshot(), snapshot);
+}
+
+#[test]
+fn a_probe_reported_twice_is_stale_the_second_time() {
+    let b = tripped(Config::new(100).half_open(2, 2, 1, 50));
+    let ticket = b.acquire(100, E).unwrap();
+    assert_eq!(b.record(ticket, 101, Outcome::Success), Recorded::Counted);
+    assert_eq!(b.record(ticket, 102, Outcome::Success), Recorded::Stale);
+    assert_eq!(b.snapshot().probe_successes, 1);
+    // A forged probe slot is stale too.
+    let forged = Ticket {
+        probe: 16,
+        ..ticket
+    };
+    assert_eq!(b.record(forged, 102, Outcome::Failure), Recorded::Stale);
+    let forged = Ticket {
+        probe: 200,
+        ..ticket
+    };
+    assert_eq!(b.record(forged, 102, Outcome::Failure), Recorded::Stale);
+    let forged = Ticket { probe: 0, ..ticket };
+    assert_eq!(b.record(forged, 102, Outcome::Failure), Recorded::Stale);
+    assert_eq!(b.snapshot().state, State::HalfOpen);
+}
+
+#[test]
+fn a_dropped_probe_frees_its_slot_and_counts_neither_way() {
+    let b = tripped(Config::new(100).half_open(1, 1, 1, 50));
+    let probe = b.try_acquire(100, E).unwrap();
+    assert!(b.try_acquire(100, E).is_err());
+    drop(probe);
+    let snapshot = b.snapshot();
+    assert_eq!(
+        (
+            snapshot.state,
+            snapshot.probes_in_flight,
+            snapshot.probe_successes,
+            snapshot.probe_failures
+        ),
+        (State::HalfOpen, 0, 0, 0)
+    );
+    assert!(b.try_acquire(100, E).is_ok());
+}
+
+#[test]
+fn a_dropped_closed_permit_counts_nowhere() {
+    let b = breaker::<4, 0>(Config::new(100).trip_on_failure_rate(500, 1));
+    drop(b.try_acquire(0, E).unwrap());
+    let b_ignored = b.try_acquire(0, E).unwrap();
+    assert_eq!(b_ignored.ignore(0), Recorded::Counted);
+    assert_eq!(b.snapshot().count_window.calls, 0);
+}
+
+fn ramped() -> Breaker<0, 0> {
+    let config = Config::new(100)
+        .half_open(1, 1, 1, 50)
+        .ramp(&[100, 500], 1_000)
+        .tier(O, TierPolicy::new(false, 1));
+    let b = tripped(config.tier(I, TierPolicy::new(true, 1)));
+    b.try_acquire(100, E).unwrap().success(100);
+    b
+}
+
+#[test]
+fn the_ramp_admits_exact_shares_per_tier_and_stage() {
+    let b = ramped();
+    assert_eq!(
+        (b.snapshot().state, b.snapshot().ramp_stage),
+        (State::Closed, 1)
+    );
+    let count = |tier, now| {
+        (0..1_000)
+            .filter(|_| b.try_acquire(now, tier).is_ok())
+            .count()
+    };
+    // Stage 1: Essential 10 %, the others (one stage late) nothing.
+    assert_eq!(count(E, 200), 100);
+    assert_eq!(count(I, 200), 0);
+    assert_eq!(b.try_acquire(200, O).unwrap_err(), Rejection::Ramp);
+    // Stage 2: Essential 50 %, Important and Optional 10 %.
+    assert_eq!(count(E, 1_100), 500);
+    assert_eq!(count(I, 1_100), 100);
+    assert_eq!(count(O, 1_100), 100);
+    assert_eq!(b.snapshot().ramp_stage, 2);
+    // Stage 3: Essential full, the others 50 %.
+    assert_eq!(count(E, 2_100), 1_000);
+    assert_eq!(count(O, 2_100), 500);
+    // Then full traffic.
+    assert_eq!(count(O, 3_100), 1_000);
+    assert_eq!(b.snapshot().ramp_stage, 0);
+}
+
+#[test]
+fn failures_during_the_ramp_roll_back_at_once() {
+    let b = ramped();
+    let mut permits = Vec::new();
+    while permits.is_empty() {
+        permits.extend(b.try_acquire(200, E).ok());
+    }
+    permits.pop().unwrap().failure(201);
+    let snapshot = b.snapshot();
+    assert_eq!((snapshot.state, snapshot.trips), (State::Open, 2));
+}
+
+#[test]
+fn forced_open_disabled_and_reset() {
+    let events: EventRing<8> = EventRing::new();
+    let b: Breaker<4, 0, _> =
+        Breaker::with_observer(Config::new(100).trip_on_failure_rate(500, 2), &events).unwrap();
+    b.force_open(5);
+    assert_eq!(b.try_acquire(5, E).unwrap_err(), Rejection::ForcedOpen);
+    assert_eq!(
+        b.try_acquire(u64::MAX, E).unwrap_err(),
+        Rejection::ForcedOpen
+    );
+    b.disable(6);
+    for _ in 0..4 {
+        b.try_acquire(6, E).unwrap().failure(6);
+    }
+    let snapshot = b.snapshot();
+    assert_eq!(
+        (snapshot.state, snapshot.count_window.failures),
+        (State::Disabled, 4)
+    );
+    b.reset(7);
+    let snapshot = b.snapshot();
+    assert_eq!(
+        (snapshot.state, snapshot.count_window.calls),
+        (State::Closed, 0)
+    );
+    let seen: Vec<_> = core::iter::from_fn(|| events.pop())
+        .map(|e| (e.from, e.to, e.reason))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (State::Closed, State::ForcedOpen, Reason::Operator),
+            (State::ForcedOpen, State::Disabled, Reason::Operator),
+            (State::Disabled, State::Closed, Reason::Operator),
+        ]
+    );
+    assert_eq!(snapshot.generation, 3);
+}
+
+#[test]
+fn the_event_ring_counts_what_it_drops() {
+    let events: EventRing<2> = EventRing::new();
+    let b: Breaker<0, 0, _> =
+        Breaker::with_observer(Config::new(10).trip_on_consecutive_failures(1), &events).unwrap();
+    for round in 0..3 {
+        let now = round * 100;
+        b.try_acquire(now, E).unwrap().failure(now);
+        b.reset(now);
+    }
+    assert_eq!(events.dropped(), 4);
+    assert_eq!(
+        events.pop().map(|e| e.reason),
+        Some(Reason::ConsecutiveFailures)
+    );
+}
+
+#[test]
+fn a_clock_that_goes_back_passes_no_time() {
+    let b = tripped(Config::new(100));
+    assert_eq!(
+        b.try_acquire(99, E).unwrap_err(),
+        Rejection::Open { retry_after: 1 }
+    );
+    assert_eq!(
+        b.try_acquire(0, E).unwrap_err(),
+        Rejection::Open { retry_after: 100 }
+    );
+    let probe = b.try_acquire(100, E).unwrap();
+    // Reported "before" it was taken: a zero latency, not a huge one.
+    assert_eq!(probe.success(50), Recorded::Counted);
+    assert_eq!(b.snapshot().state, State::Closed);
+}
+
+#[test]
+fn time_near_u64_max_neither_panics_nor_wraps() {
+    let b = breaker::<4, 4>(
+        Config::new(u64::MAX / 2)
+            .trip_on_consecutive_failures(1)
+            .bucket_width(u64::MAX / 8)
+            .backoff(3_000, u64::MAX / 2, u64::MAX)
+            .half_open(1, 1, 1, u64::MAX),
+    );
+    fail(&b, 5);
+    assert_eq!(
+        b.try_acquire(6, E).unwrap_err(),
+        Rejection::Open {
+            retry_after: u64::MAX / 2 - 1
+        }
+    );
+    let probe = b.try_acquire(u64::MAX / 2 + 5, E).unwrap();
+    assert_eq!(probe.failure(u64::MAX - 1), Recorded::Counted);
+    // The second open duration would end past u64::MAX: open for good on this clock.
+    assert_eq!(b.snapshot().next_transition, Some(u64::MAX));
+    for now in [u64::MAX - 1, u64::MAX, 0] {
+        assert_eq!(
+            b.try_acquire(now, E).unwrap_err(),
+            Rejection::Open {
+                retry_after: u64::MAX
+            }
+        );
+    }
+    b.reset(u64::MAX);
+    succeed(&b, u64::MAX);
+    // Back to a sane clock, the operator's reset is enough.
+    b.reset(0);
+    succeed(&b, 0);
+}
+
+#[test]
+fn configs_are_checked_with_typed_errors() {
+    let base = Config::new(100).trip_on_consecutive_failures(1);
+    let cases = [
+        (Config::new(100), ConfigError::NoTripPolicy),
+        (
+            base.trip_on_failure_rate(1_001, 1),
+            ConfigError::RateAbove1000,
+        ),
+        (
+            base.trip_on_slow_calls(5, 1_001),
+            ConfigError::RateAbove1000,
+        ),
+        (
+            base.trip_on_failure_rate(500, 0),
+            ConfigError::ZeroMinimumCalls,
+        ),
+        (
+            Config::new(0).trip_on_consecutive_failures(1),
+            ConfigError::ZeroOpenDuration,
+        ),
+        (base.backoff(999, 100, 0), ConfigError::BackoffBelowOne),
+        (
+            base.backoff(2_000, 99, 0),
+            ConfigError::MaxBelowOpenDuration,
+        ),
+        (base.jitter(1_001, 0), ConfigError::JitterAbove1000),
+        (base.half_open(0, 1, 1, 1), ConfigError::ProbesOutOfRange),
+        (base.half_open(17, 1, 1, 1), ConfigError::ProbesOutOfRange),
+        (base.half_open(1, 0, 1, 1), ConfigError::ZeroProbeThreshold),
+        (base.half_open(1, 1, 0, 1), ConfigError::ZeroProbeThreshold),
+        (base.half_open(1, 1, 1, 0), ConfigError::ZeroProbeTimeout),
+        (base.ramp(&[500, 500], 10), ConfigError::RampNotRising),
+        (base.ramp(&[0], 10), ConfigError::RampNotRising),
+        (base.ramp(&[1_000], 10), ConfigError::RampNotRising),
+        (base.ramp(&[1, 2, 3, 4, 5], 10), ConfigError::RampTooLong),
+        (
+            base.ramp(&[1, 2, 3, 4], 10)
+                .tier(O, TierPolicy::new(false, 4)),
+            ConfigError::RampTooLong,
+        ),
+        (base.ramp(&[100], 0), ConfigError::ZeroRampStage),
+        (
+            base.tier(E, TierPolicy::new(false, 0))
+                .tier(I, TierPolicy::new(false, 0)),
+            ConfigError::NoTierMayProbe,
+        ),
+        (
+            Config::new(u64::MAX)
+                .trip_on_consecutive_failures(1)
+                .jitter(1, 1),
+            ConfigError::DurationOverflow,
+        ),
+    ];
+    for (config, expected) in cases {
+        let result = Breaker::<4, 4>::new(config.bucket_width(10)).map(|_| ());
+        assert_eq!(result, Err(expected), "{config:?}");
+    }
+    // Window-shape errors depend on the const generics.
+    let rate = base.trip_on_failure_rate(500, 5);
+    assert_eq!(
+        Breaker::<0, 0>::new(rate).unwrap_err(),
+        ConfigError::RateWithoutWindow
+    );
+    assert_eq!(
+        Breaker::<4, 0>::new(rate).unwrap_err(),
+        ConfigError::MinimumCallsAboveWindow
+    );
+    assert_eq!(
+        Breaker::<4, 2>::new(rate).unwrap_err(),
+        ConfigError::ZeroBucketWidth
+    );
+    assert_eq!(
+        Breaker::<4, 2>::new(rate.bucket_width(u64::MAX)).unwrap_err(),
+        ConfigError::DurationOverflow
+    );
+    assert!(Breaker::<4, 2>::new(rate.bucket_width(10)).is_ok());
+    // Every error says what is wrong.
+    assert!(ConfigError::NoTierMayProbe.to_string().contains("probe"));
+}
+
+#[test]
+fn a_breaker_can_be_a_static() {
+    static BREAKER: Breaker<8, 0> =
+        match Breaker::new(Config::new(10).trip_on_consecutive_failures(2)) {
+            Ok(b) => b,
+            Err(_) => panic!("invalid config"),
+        };
+    succeed(&BREAKER, 0);
+    assert_eq!(BREAKER.snapshot().state, State::Closed);
+    assert!(format!("{BREAKER:?}").contains("Breaker"));
+}

@@ -8,12 +8,15 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use failwell_benches::breaker_peers::{
+    check_peers, failsafe_call_success, new_failsafe, new_recloser, recloser_call_success,
+};
 use failwell_benches::{failwell_acquire, new_failwell, new_governor, new_ratelock, BenchClock};
 
 const STEP: u64 = 1_000;
 
 /// The operations, by name.
-pub const OPERATIONS: [&str; 11] = [
+pub const OPERATIONS: [&str; 13] = [
     "empty_loop",
     "baseline_load",
     "baseline_fetch_add",
@@ -25,6 +28,8 @@ pub const OPERATIONS: [&str; 11] = [
     "governor_reject",
     "ratelock_admit",
     "ratelock_reject",
+    "failsafe_success",
+    "recloser_success",
 ];
 
 fn repeat(n: u64, mut op: impl FnMut() -> bool, expected: Option<bool>) -> Result<(), String> {
@@ -88,6 +93,18 @@ fn run(operation: &str, n: u64) -> Result<(), String> {
         "ratelock_reject" => {
             let limiter = new_ratelock(STEP, 1, &clock);
             reject(&|| limiter.allow())
+        }
+        // A closed breaker's call whose inner function succeeds; these read
+        // the real clock (failsafe) and need no clock advance.
+        "failsafe_success" => {
+            check_peers()?;
+            let breaker = new_failsafe();
+            repeat(n, || failsafe_call_success(&breaker), Some(true))
+        }
+        "recloser_success" => {
+            check_peers()?;
+            let breaker = new_recloser();
+            repeat(n, || recloser_call_success(&breaker), Some(true))
         }
         other => Err(format!("unknown operation {other}; one of {OPERATIONS:?}")),
     }

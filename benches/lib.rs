@@ -5,6 +5,8 @@
 //! (`cargo bench -p failwell-benches`), and `instructions` is a binary that
 //! `cargo xtask bench` runs under callgrind to count instructions per call.
 
+pub mod breaker_peers;
+
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};

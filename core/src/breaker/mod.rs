@@ -340,16 +340,19 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                         if now.saturating_sub(mark) < config.ramp_stage_duration {
                             return self.ramp_admit(stage, tier).map(|()| ticket(0));
                         }
-                        // The stage is over: on to the next, or to full traffic.
-                        let next_stage = if stage >= self.settings.stages {
-                            0
+                        // The stage is over: on to the next, or to full traffic,
+                        // where ramp failures no longer count.
+                        let (next_stage, ramp_failures) = if stage >= self.settings.stages {
+                            (0, 0)
                         } else {
-                            stage.saturating_add(1)
+                            (stage.saturating_add(1), word.mid_counter())
                         };
                         self.mark.fetch_max(now);
-                        let next =
-                            word.with_stage(next_stage)
-                                .with_counters(word.low_counter(), 0, 0);
+                        let next = word.with_stage(next_stage).with_counters(
+                            word.low_counter(),
+                            ramp_failures,
+                            0,
+                        );
                         if next_stage != 0 {
                             self.reset_ramp_credit();
                         }

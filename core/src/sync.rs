@@ -73,7 +73,17 @@ impl StateWord {
         self.word.fetch_max(value, ordering::RELAXED)
     }
 
+    /// The current value, ordered before every later access: whatever was
+    /// written before the [`compare_exchange`](Self::compare_exchange) that
+    /// stored it is visible after this load.
+    #[inline]
+    pub(crate) fn load_acquire(&self) -> u64 {
+        self.word.load(ordering::ACQUIRE)
+    }
+
     /// Stores `new` if the value is `current`; returns the value found.
+    /// Release on success (writes before it are visible to a
+    /// [`load_acquire`](Self::load_acquire) that sees `new`), acquire always.
     #[inline]
     pub(crate) fn compare_exchange(&self, current: u64, new: u64) -> Result<u64, u64> {
         // The same planted bug as in `update`: a check and a store that
@@ -89,7 +99,7 @@ impl StateWord {
         }
         #[allow(unreachable_code)]
         self.word
-            .compare_exchange(current, new, ordering::RELAXED, ordering::RELAXED)
+            .compare_exchange(current, new, ordering::ACQ_REL, ordering::ACQUIRE)
     }
 
     /// Replaces the value `v` with `f(v)` when `f` returns `Ok`, atomically with
@@ -134,6 +144,12 @@ impl StateWord {
         critical_section::with(|cs| self.word.borrow(cs).get())
     }
 
+    /// The current value (a critical section orders everything).
+    #[inline]
+    pub(crate) fn load_acquire(&self) -> u64 {
+        self.load()
+    }
+
     /// Stores `new` if the value is `current`; returns the value found.
     #[inline]
     pub(crate) fn compare_exchange(&self, current: u64, new: u64) -> Result<u64, u64> {
@@ -173,8 +189,14 @@ impl StateWord {
 }
 
 mod ordering {
-    #[cfg(loom)]
-    pub(crate) const RELAXED: loom::sync::atomic::Ordering = loom::sync::atomic::Ordering::Relaxed;
     #[cfg(not(loom))]
-    pub(crate) const RELAXED: core::sync::atomic::Ordering = core::sync::atomic::Ordering::Relaxed;
+    use core::sync::atomic::Ordering;
+    #[cfg(loom)]
+    use loom::sync::atomic::Ordering;
+
+    pub(crate) const RELAXED: Ordering = Ordering::Relaxed;
+    #[cfg(any(loom, target_has_atomic = "64"))]
+    pub(crate) const ACQUIRE: Ordering = Ordering::Acquire;
+    #[cfg(any(loom, target_has_atomic = "64"))]
+    pub(crate) const ACQ_REL: Ordering = Ordering::AcqRel;
 }

@@ -309,7 +309,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     /// a borrowing permit; report with [`Breaker::record`].
     #[inline]
     pub fn acquire(&self, now: u64, tier: Tier) -> Result<Ticket, Rejection> {
-        let word = Word(self.word.load());
+        let word = Word(self.word.load_acquire());
         if word.is_closed_full() {
             return Ok(Ticket {
                 generation: word.generation(),
@@ -471,7 +471,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     /// Stale when the breaker has changed generation since the ticket was
     /// taken, or when the ticket is a probe already reported or timed out.
     pub fn record(&self, ticket: Ticket, now: u64, outcome: Outcome) -> Recorded {
-        let word = Word(self.word.load());
+        let word = Word(self.word.load_acquire());
         if word.generation() != ticket.generation & word::GENERATION_MASK {
             return Recorded::Stale;
         }
@@ -709,7 +709,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
 
     /// Sets the breaker to `state` (an operator's action), from any state.
     fn force(&self, now: u64, state: State, reason: Reason) {
-        let mut word = Word(self.word.load());
+        let mut word = Word(self.word.load_acquire());
         loop {
             let next = if state == State::Closed {
                 self.calls.clear();
@@ -746,7 +746,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     /// The breaker's state, counts and next timed transition.
     pub fn snapshot(&self) -> Snapshot {
         let config = &self.settings.config;
-        let word = Word(self.word.load());
+        let word = Word(self.word.load_acquire());
         let mark = self.mark.load();
         let state = word.state();
         let half_open = state == State::HalfOpen;

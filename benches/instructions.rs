@@ -8,15 +8,16 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use failwell_benches::breaker_peers::{
-    check_peers, failsafe_call_success, new_failsafe, new_recloser, recloser_call_success,
+use failwell_benches::breakers::{
+    check_failwell, check_peers, failsafe_call_success, failwell_call_success, new_failsafe,
+    new_failwell_breaker, new_failwell_consecutive, new_recloser, recloser_call_success,
 };
 use failwell_benches::{failwell_acquire, new_failwell, new_governor, new_ratelock, BenchClock};
 
 const STEP: u64 = 1_000;
 
 /// The operations, by name.
-pub const OPERATIONS: [&str; 13] = [
+pub const OPERATIONS: [&str; 17] = [
     "empty_loop",
     "baseline_load",
     "baseline_fetch_add",
@@ -28,6 +29,10 @@ pub const OPERATIONS: [&str; 13] = [
     "governor_reject",
     "ratelock_admit",
     "ratelock_reject",
+    "harness_breaker",
+    "failwell_success",
+    "failwell_success_consecutive",
+    "failwell_success_time_window",
     "failsafe_success",
     "recloser_success",
 ];
@@ -96,6 +101,24 @@ fn run(operation: &str, n: u64) -> Result<(), String> {
         }
         // A closed breaker's call whose inner function succeeds; these read
         // the real clock (failsafe) and need no clock advance.
+        // The breaker loop around a call that reads the clock twice, as
+        // failwell's adapter does, and does nothing else.
+        "harness_breaker" => repeat(n, || clock.now() <= clock.now(), Some(true)),
+        "failwell_success" => {
+            check_failwell()?;
+            let breaker = new_failwell_breaker::<100, 0>();
+            repeat(n, || failwell_call_success(&breaker, &clock), Some(true))
+        }
+        "failwell_success_consecutive" => {
+            check_failwell()?;
+            let breaker = new_failwell_consecutive();
+            repeat(n, || failwell_call_success(&breaker, &clock), Some(true))
+        }
+        "failwell_success_time_window" => {
+            check_failwell()?;
+            let breaker = new_failwell_breaker::<100, 10>();
+            repeat(n, || failwell_call_success(&breaker, &clock), Some(true))
+        }
         "failsafe_success" => {
             check_peers()?;
             let breaker = new_failsafe();

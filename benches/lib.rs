@@ -5,7 +5,7 @@
 //! (`cargo bench -p failwell-benches`), and `instructions` is a binary that
 //! `cargo xtask bench` runs under callgrind to count instructions per call.
 
-pub mod breaker_peers;
+pub mod breakers;
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -30,6 +30,13 @@
 //! [`Config::minimum_calls`]. The windows keep running sums, so recording a
 //! call costs the same for a window of 8 or of 1024.
 //!
+//! Rates are judged when an outcome can raise them: every failure and slow
+//! call, and the success that brings a window to `minimum_calls`. Any other
+//! success only lowers a rate or leaves it as it was, so it is not judged;
+//! that keeps the healthy path free of the check. (When the time window
+//! moves, expired buckets can raise its rate without a new failure; that is
+//! judged at the next failure or slow call.)
+//!
 //! # Open, half-open, ramp
 //!
 //! An open breaker refuses with [`Rejection::Open`] and the ticks left. The
@@ -299,7 +306,17 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         now: u64,
         tier: Tier,
     ) -> Result<Permit<'_, WINDOW, BUCKETS, O>, Rejection> {
-        self.acquire(now, tier).map(|ticket| Permit {
+        let word = Word(self.word.load_acquire());
+        let ticket = if word.is_closed_full() {
+            Ticket {
+                generation: word.generation(),
+                probe: 0,
+                acquired_at: now,
+            }
+        } else {
+            self.acquire_slow(word, now, tier)?
+        };
+        Ok(Permit {
             breaker: self,
             ticket,
         })
@@ -470,47 +487,66 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     ///
     /// Stale when the breaker has changed generation since the ticket was
     /// taken, or when the ticket is a probe already reported or timed out.
+    #[inline]
     pub fn record(&self, ticket: Ticket, now: u64, outcome: Outcome) -> Recorded {
         let word = Word(self.word.load_acquire());
-        if word.generation() != ticket.generation & word::GENERATION_MASK {
+        if word.generation() != ticket.generation {
             return Recorded::Stale;
         }
-        let config = &self.settings.config;
-        let (failed, slow) = match outcome {
-            Outcome::Success => (
-                false,
-                now.saturating_sub(ticket.acquired_at) > config.slow_call_threshold,
-            ),
-            Outcome::Latency(latency) => (false, latency > config.slow_call_threshold),
-            Outcome::Failure => (true, false),
-            Outcome::Ignored => {
-                if ticket.probe != 0 {
-                    return self.record_probe(word, ticket, now, None);
-                }
-                return Recorded::Counted;
+        let threshold = self.settings.config.slow_call_threshold;
+        let slow = match outcome {
+            Outcome::Success => now.saturating_sub(ticket.acquired_at) > threshold,
+            Outcome::Latency(latency) => latency > threshold,
+            Outcome::Failure | Outcome::Ignored => {
+                return self.record_other(word, ticket, now, outcome);
             }
         };
         if ticket.probe != 0 {
             // A slow probe is a failed one: the dependency is not well yet.
-            return self.record_probe(word, ticket, now, Some(!failed && !slow));
+            return self.record_probe(word, ticket, now, Some(!slow));
         }
-        if !matches!(word.state(), State::Closed | State::Disabled) {
+        self.record_closed(word, now, if slow { FILLED | SLOW } else { FILLED })
+    }
+
+    /// Failures and ignored outcomes.
+    #[inline(never)]
+    fn record_other(&self, word: Word, ticket: Ticket, now: u64, outcome: Outcome) -> Recorded {
+        let failed = outcome == Outcome::Failure;
+        if ticket.probe != 0 {
+            return self.record_probe(word, ticket, now, if failed { Some(false) } else { None });
+        }
+        if failed {
+            return self.record_closed(word, now, FILLED | FAILED);
+        }
+        // Ignored: counted nowhere.
+        Recorded::Counted
+    }
+
+    /// A closed-state (or disabled) outcome, `code` as kept in the windows.
+    #[inline]
+    fn record_closed(&self, word: Word, now: u64, code: u8) -> Recorded {
+        let disabled = word.is(State::Disabled);
+        if !disabled && !word.is(State::Closed) {
             // Only a forged ticket gets here: every transition changes the generation.
             return Recorded::Stale;
         }
-        let code = FILLED | if failed { FAILED } else { 0 } | if slow { SLOW } else { 0 };
-        self.calls.record(code);
-        self.buckets.record(now, config.bucket_width, code);
-        match word.state() {
-            State::Closed => self.judge(word, now, failed),
-            _ => Recorded::Counted,
+        let config = &self.settings.config;
+        let minimum = config.minimum_calls;
+        let in_count = self.calls.record(code, minimum);
+        let in_time = self.buckets.record(now, config.bucket_width, code, minimum);
+        let judge_rates = code != FILLED || in_count || in_time;
+        // A plain success with no failures in a row to reset and no window
+        // newly judged changes nothing: the healthy path ends here.
+        if disabled || (!judge_rates && word.low_counter() == 0) {
+            return Recorded::Counted;
         }
+        self.judge(word, now, code & FAILED != 0, judge_rates)
     }
 
     /// After a closed-state outcome: counts failures in a row and trips if
-    /// a policy says so.
-    #[inline]
-    fn judge(&self, mut word: Word, now: u64, failed: bool) -> Recorded {
+    /// a policy says so; the rates are judged only if `judge_rates`.
+    #[inline(never)]
+    fn judge(&self, mut word: Word, now: u64, failed: bool, judge_rates: bool) -> Recorded {
         let config = &self.settings.config;
         let generation = word.generation();
         loop {
@@ -534,8 +570,10 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                 Some(Reason::ConsecutiveFailures)
             } else if stage != 0 && ramp_failures >= config.probe_failures {
                 Some(Reason::RampFailures)
-            } else {
+            } else if judge_rates {
                 self.rate_reason()
+            } else {
+                None
             };
             let next = match reason {
                 Some(_) => self.open(word, now, true),
@@ -820,10 +858,11 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Permit<'_, WINDOW, 
         self.ticket.probe != 0
     }
 
+    #[inline]
     fn finish(self, now: u64, outcome: Outcome) -> Recorded {
-        let recorded = self.breaker.record(self.ticket, now, outcome);
-        core::mem::forget(self);
-        recorded
+        // Reported here, so nothing is left for `Drop` to do.
+        let permit = core::mem::ManuallyDrop::new(self);
+        permit.breaker.record(permit.ticket, now, outcome)
     }
 
     /// The call succeeded at `now`; slow if it took longer than the

@@ -75,14 +75,16 @@ impl Sums {
         }
     }
 
-    fn add(&self, code: u8) {
-        self.calls.fetch_add(1, RELAXED);
+    /// Adds one outcome; returns the calls counted after it.
+    fn add(&self, code: u8) -> u32 {
+        let calls = self.calls.fetch_add(1, RELAXED).wrapping_add(1);
         if code & FAILED != 0 {
             self.failures.fetch_add(1, RELAXED);
         }
         if code & SLOW != 0 {
             self.slow.fetch_add(1, RELAXED);
         }
+        calls
     }
 
     fn read(&self) -> WindowStats {
@@ -126,30 +128,32 @@ impl<const N: usize> CountWindow<N> {
     }
 
     /// Records one outcome (`FILLED` plus `FAILED` and `SLOW` bits), in place
-    /// of the oldest.
+    /// of the oldest. True if this brought the window to `minimum` calls.
     #[inline]
-    pub(crate) fn record(&self, code: u8) {
+    pub(crate) fn record(&self, code: u8, minimum: u32) -> bool {
         if N == 0 {
-            return;
+            return false;
         }
         let position = usize::try_from(self.cursor.fetch_add(1, RELAXED))
             .unwrap_or(0)
             .checked_rem(N)
             .unwrap_or(0);
         let Some(slot) = self.slots.get(position) else {
-            return;
+            return false;
         };
         // The usual case when healthy: the same outcome as N calls ago.
         if slot.load(RELAXED) == code {
-            return;
+            return false;
         }
         let old = slot.swap(code, RELAXED);
-        self.account(old, code);
+        self.account(old, code) == Some(minimum)
     }
 
-    /// Adjusts the sums for one slot going from `old` to `new`.
-    fn account(&self, old: u8, new: u8) {
+    /// Adjusts the sums for one slot going from `old` to `new`; returns the
+    /// call count if this added a call.
+    fn account(&self, old: u8, new: u8) -> Option<u32> {
         let sums = &self.sums;
+        let mut calls = None;
         for (bit, sum) in [
             (FILLED, &sums.calls),
             (FAILED, &sums.failures),
@@ -157,7 +161,10 @@ impl<const N: usize> CountWindow<N> {
         ] {
             match (old & bit != 0, new & bit != 0) {
                 (false, true) => {
-                    sum.fetch_add(1, RELAXED);
+                    let before = sum.fetch_add(1, RELAXED);
+                    if bit == FILLED {
+                        calls = Some(before.wrapping_add(1));
+                    }
                 }
                 (true, false) => {
                     sum.fetch_sub(1, RELAXED);
@@ -165,6 +172,7 @@ impl<const N: usize> CountWindow<N> {
                 _ => {}
             }
         }
+        calls
     }
 
     /// Empties the window: `N` swaps, done only when the breaker closes.
@@ -172,7 +180,7 @@ impl<const N: usize> CountWindow<N> {
         for slot in &self.slots {
             let old = slot.swap(0, RELAXED);
             if old != 0 {
-                self.account(old, 0);
+                let _ = self.account(old, 0);
             }
         }
         self.cursor.store(0, RELAXED);
@@ -221,30 +229,44 @@ impl<const B: usize> TimeWindow<B> {
         }
     }
 
-    /// Records one outcome at `now` in buckets `width` ticks wide.
+    /// Records one outcome at `now` in buckets `width` ticks wide; true if
+    /// this brought the window to `minimum` calls.
     ///
     /// Within the head bucket this is a load and two to four additions. The
     /// first call past the head bucket moves the head, expiring the `k`
     /// buckets it passes (`k ≤ B`): once per bucket width at most. A `now`
     /// before the head bucket (a clock that went back) counts in the head.
     #[inline]
-    pub(crate) fn record(&self, now: u64, width: u64, code: u8) {
+    pub(crate) fn record(&self, now: u64, width: u64, code: u8, minimum: u32) -> bool {
         if B == 0 {
-            return;
+            return false;
         }
         let position = self.advance(now, width);
         // Sums first, then the bucket: an expiry only ever subtracts what a
         // bucket holds, which the sums already counted, so they never dip.
-        self.sums.add(code);
+        let calls = self.sums.add(code);
         if let Some(bucket) = self.buckets.get(position) {
             bucket.sums.add(code);
         }
+        calls == minimum
     }
 
     /// Moves the head to the bucket holding `now` if it is past the head
     /// bucket; returns the head's position.
+    #[inline]
     fn advance(&self, now: u64, width: u64) -> usize {
-        let mut head = self.head.load();
+        let head = self.head.load();
+        let end = (head >> 16).saturating_add(1).saturating_mul(width);
+        if now < end {
+            return usize::try_from(head & 0xFFFF).unwrap_or(0);
+        }
+        self.rotate(head, now, width)
+    }
+
+    /// The head bucket ends at or before `now`: moves it (or finds that
+    /// another call did).
+    #[inline(never)]
+    fn rotate(&self, mut head: u64, now: u64, width: u64) -> usize {
         loop {
             let sequence = head >> 16;
             let position = usize::try_from(head & 0xFFFF).unwrap_or(0);

@@ -38,6 +38,12 @@ impl Word {
         }
     }
 
+    /// Whether the state is `state`: one mask and compare.
+    #[inline]
+    pub(crate) const fn is(self, state: State) -> bool {
+        self.0 & 0b111 == state as u64
+    }
+
     /// Closed with full traffic: the hot path's one comparison.
     #[inline]
     pub(crate) const fn is_closed_full(self) -> bool {

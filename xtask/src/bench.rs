@@ -1,9 +1,12 @@
-//! `cargo xtask bench`: runs the benchmarks and writes their tables into
-//! BENCHMARKS.md (between `<!-- bench:begin -->` and `<!-- bench:end -->`).
+//! `cargo xtask bench [--quick] [limiter|breaker]`: runs the benchmarks and
+//! writes their tables into BENCHMARKS.md (the limiter's between
+//! `<!-- bench:begin -->` and `<!-- bench:end -->`, the breaker's between
+//! `<!-- bench-breaker:begin -->` and `<!-- bench-breaker:end -->`).
 //!
-//! 1. The criterion groups of `benches/limiter.rs`, once; then the two-thread
-//!    groups four more times, reporting the median of the five medians,
-//!    because two-thread figures on a shared machine vary from run to run.
+//! 1. Per suite (`benches/limiter.rs`, `benches/breaker.rs`; both unless one
+//!    is named), the criterion groups once; then the two-thread groups four
+//!    more times, reporting the median of the five medians, because
+//!    two-thread figures on a shared machine vary from run to run.
 //! 2. Instructions per operation: `benches/instructions.rs` under callgrind,
 //!    run with two iteration counts; the difference in instructions over the
 //!    difference in iterations cancels start-up and setup.
@@ -17,7 +20,33 @@ use std::process::Command;
 use crate::util::{cargo, root, run, Failure};
 
 /// Criterion groups whose figures are the median of several runs.
-const CONTENDED_GROUPS: [&str; 2] = ["admit_2_threads", "reject_2_threads"];
+const CONTENDED_GROUPS: [&str; 3] = ["admit_2_threads", "reject_2_threads", "breaker_2_threads"];
+
+/// One criterion bench target and the BENCHMARKS.md section it writes.
+struct Suite {
+    /// `[[bench]]` name in benches/Cargo.toml.
+    bench: &'static str,
+    /// Section markers: `<!-- {marker}:begin -->`.
+    marker: &'static str,
+    render: Render,
+}
+
+/// Writes a suite's markdown from its medians, the instruction counts, and
+/// whether the run was `--quick`.
+type Render = fn(&Medians, &[(String, f64)], bool) -> Result<String, Failure>;
+
+const SUITES: [Suite; 2] = [
+    Suite {
+        bench: "limiter",
+        marker: "bench",
+        render,
+    },
+    Suite {
+        bench: "breaker",
+        marker: "bench-breaker",
+        render: render_breaker,
+    },
+];
 /// How many runs the contended groups get in all.
 const CONTENDED_RUNS: usize = 5;
 /// Iteration counts for the two callgrind runs.
@@ -40,15 +69,43 @@ pub fn run_bench(args: &[String]) -> Result<(), Failure> {
     } else {
         &["--warm-up-time", "2", "--measurement-time", "4"]
     };
+    let named: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    if let Some(unknown) = named
+        .iter()
+        .find(|name| !SUITES.iter().any(|suite| suite.bench == **name))
+    {
+        return Err(Failure(format!(
+            "unknown bench suite {unknown}: limiter or breaker"
+        )));
+    }
+    let instructions = callgrind()?;
+    for suite in SUITES
+        .iter()
+        .filter(|suite| named.is_empty() || named.contains(&suite.bench))
+    {
+        let medians = suite_medians(suite.bench, timing)?;
+        let text = (suite.render)(&medians, &instructions, quick)?;
+        write_section(suite.marker, &text)?;
+        println!("{text}");
+    }
+    Ok(())
+}
+
+/// Runs one bench target, its two-thread groups five times in all.
+fn suite_medians(bench: &str, timing: &[&str]) -> Result<Medians, Failure> {
     let criterion_dir = root().join("target/criterion");
     // Stale estimates from other runs must not leak into the tables.
     let _ = std::fs::remove_dir_all(&criterion_dir);
-    criterion(&[], timing)?;
+    criterion(bench, &[], timing)?;
     let mut medians = read_medians(&criterion_dir)?;
     let mut contended: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     collect_contended(&medians, &mut contended);
     for _ in 1..CONTENDED_RUNS {
-        criterion(&["_2_threads"], timing)?;
+        criterion(bench, &["_2_threads"], timing)?;
         collect_contended(&read_medians(&criterion_dir)?, &mut contended);
     }
     for (name, mut runs) in contended {
@@ -57,23 +114,12 @@ pub fn run_bench(args: &[String]) -> Result<(), Failure> {
             medians.insert(name, *median);
         }
     }
-    let instructions = callgrind()?;
-    let text = render(&medians, &instructions, quick)?;
-    write_section(&text)?;
-    println!("{text}");
-    Ok(())
+    Ok(medians)
 }
 
-fn criterion(filter: &[&str], timing: &[&str]) -> Result<(), Failure> {
+fn criterion(bench: &str, filter: &[&str], timing: &[&str]) -> Result<(), Failure> {
     let mut command = cargo();
-    command.args([
-        "bench",
-        "-p",
-        "failwell-benches",
-        "--bench",
-        "limiter",
-        "--",
-    ]);
+    command.args(["bench", "-p", "failwell-benches", "--bench", bench, "--"]);
     command.args(filter).args(timing).arg("--noplot");
     run(&mut command)
 }
@@ -322,11 +368,29 @@ fn render(
         ],
         "admit, real clock",
     )?);
-    text.push_str("\n### Instructions per call (callgrind)\n\n");
-    text.push_str(
-        "`valgrind --tool=callgrind` over `target/release/instructions <op> N` for N = 10,000 and\n\
+    text.push_str(&instruction_table(instructions, |op| !is_breaker_op(op)));
+    text.push_str("\n### Scaling: cost per call against burst size\n\n| burst | failwell admit |\n|---|---|\n");
+    for burst in [8, 64, 512, 1024] {
+        let time = get(medians, &format!("scaling_burst/failwell_admit/{burst}"))?;
+        text.push_str(&format!("| {burst} | {time:.1} ns |\n"));
+    }
+    Ok(text)
+}
+
+/// Operations of the `instructions` binary that belong to the breaker tables.
+fn is_breaker_op(op: &str) -> bool {
+    op.ends_with("_success") || op.contains("_success_") || op == "harness_breaker"
+}
+
+/// The callgrind table for the operations `keep` selects (plus the loops
+/// they are measured against).
+fn instruction_table(instructions: &[(String, f64)], keep: impl Fn(&str) -> bool) -> String {
+    let mut text = String::from(
+        "\n### Instructions per call (callgrind)\n\n\
+         `valgrind --tool=callgrind` over `target/release/instructions <op> N` for N = 10,000 and\n\
          110,000; per call = difference in instructions / 100,000. \"Own\" subtracts the same loop\n\
-         around an operation that does nothing (`harness_admit`, `harness_reject`, `empty_loop`).\n\n\
+         around an operation that does nothing (`harness_admit`, `harness_reject`,\n\
+         `harness_breaker`, which reads the clock twice like the breaker adapters, `empty_loop`).\n\n\
          | operation | per call | own |\n|---|---|---|\n",
     );
     let harness = |op: &str| {
@@ -334,6 +398,8 @@ fn render(
             "harness_admit"
         } else if op.ends_with("_reject") {
             "harness_reject"
+        } else if op.starts_with("failwell_success") {
+            "harness_breaker"
         } else {
             "empty_loop"
         }
@@ -346,6 +412,9 @@ fn render(
     };
     for (op, count) in instructions {
         let (op, count) = (op.as_str(), *count);
+        if !(keep(op) || op == "empty_loop" || op.starts_with("baseline")) {
+            continue;
+        }
         if op.starts_with("harness") || op == "empty_loop" {
             text.push_str(&format!("| {op} | {count:.1} | |\n"));
         } else {
@@ -353,28 +422,99 @@ fn render(
             text.push_str(&format!("| {op} | {count:.1} | {own:.1} |\n"));
         }
     }
-    text.push_str("\n### Scaling: cost per call against burst size\n\n| burst | failwell admit |\n|---|---|\n");
-    for burst in [8, 64, 512, 1024] {
-        let time = get(medians, &format!("scaling_burst/failwell_admit/{burst}"))?;
-        text.push_str(&format!("| {burst} | {time:.1} ns |\n"));
+    text
+}
+
+fn render_breaker(
+    medians: &Medians,
+    instructions: &[(String, f64)],
+    quick: bool,
+) -> Result<String, Failure> {
+    let cpu = command_output(
+        "sh",
+        &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
+    );
+    let cores = command_output("nproc", &[]);
+    let date = command_output("date", &["-u", "+%Y-%m-%d"]);
+    let rustc = command_output("rustc", &["--version"]);
+    let mut text = format!(
+        "Measured {date} on {cores} vCPU ({cpu}), {rustc}, by `cargo xtask bench{} breaker`.\n\
+         One closed-state call that succeeds: acquire, then record the success. failsafe 1.3.0\n\
+         and recloser 1.4.0 run in the same criterion groups, configured alike (trip on 5\n\
+         failures in a row or on 50 % of the last 100 calls; open 1 s; see benches/breakers.rs\n\
+         for how close each gets). failwell reads an injected clock (a relaxed load) twice per\n\
+         call; the peers read `Instant` themselves (failsafe twice per call, recloser not on\n\
+         this path). Two-thread figures are the median of {CONTENDED_RUNS} runs' medians, time per\n\
+         call per thread, both threads on one breaker, started by a barrier.\n\n",
+        if quick { " --quick" } else { "" }
+    );
+    let rows = [
+        ("one relaxed `fetch_add` (floor)", "baseline_fetch_add"),
+        ("**failwell**, count window of 100", "failwell"),
+        ("failwell, failures in a row only", "failwell_consecutive"),
+        (
+            "failwell, count window + 10 time buckets",
+            "failwell_time_window",
+        ),
+        ("failsafe `call`", "failsafe"),
+        ("recloser `call`", "recloser"),
+    ];
+    text.push_str("### Closed, acquire + success, one thread\n\n");
+    text.push_str(&table(
+        medians,
+        "breaker_1_thread",
+        "failwell",
+        &rows,
+        "1 thread",
+    )?);
+    let ours = get(medians, "breaker_1_thread/failwell")?;
+    let fetch_add = get(medians, "breaker_1_thread/baseline_fetch_add")?;
+    text.push_str(&format!(
+        "\nfailwell / `fetch_add`: {:.2}.\n\n### Two threads contending on one breaker\n\n",
+        ours / fetch_add
+    ));
+    let two: Vec<_> = rows
+        .iter()
+        .copied()
+        .filter(|(_, bench)| *bench != "failwell_time_window")
+        .collect();
+    text.push_str(&table(
+        medians,
+        "breaker_2_threads",
+        "failwell",
+        &two,
+        "2 threads",
+    )?);
+    text.push_str(&instruction_table(instructions, is_breaker_op));
+    text.push_str(
+        "\n### Scaling: cost per call against window size\n\n\
+         The clock moves 1 µs per call, so the time window's head moves every 100,000 calls.\n\n\
+         | slots or buckets | count window | time buckets |\n|---|---|---|\n",
+    );
+    for size in [8, 64, 256, 1024] {
+        let count = get(medians, &format!("breaker_scaling/count_window/{size}"))?;
+        let time = get(medians, &format!("breaker_scaling/time_buckets/{size}"))?;
+        text.push_str(&format!("| {size} | {count:.1} ns | {time:.1} ns |\n"));
     }
     Ok(text)
 }
 
-/// Replaces the bench section of BENCHMARKS.md with `text`.
-fn write_section(text: &str) -> Result<(), Failure> {
-    const BEGIN: &str = "<!-- bench:begin -->\n";
-    const END: &str = "<!-- bench:end -->";
+/// Replaces the `marker` section of BENCHMARKS.md with `text`.
+fn write_section(marker: &str, text: &str) -> Result<(), Failure> {
+    let begin_marker = format!("<!-- {marker}:begin -->\n");
+    let end_marker = format!("<!-- {marker}:end -->");
     let path = root().join("BENCHMARKS.md");
     let current = std::fs::read_to_string(&path)
         .map_err(|error| Failure(format!("{}: {error}", path.display())))?;
-    let (Some(begin), Some(end)) = (current.find(BEGIN), current.find(END)) else {
+    let (Some(begin), Some(end)) = (current.find(&begin_marker), current.find(&end_marker)) else {
         return Err(Failure(format!(
             "{} lacks the bench markers",
             path.display()
         )));
     };
-    let head = current.get(..begin + BEGIN.len()).unwrap_or_default();
+    let head = current
+        .get(..begin + begin_marker.len())
+        .unwrap_or_default();
     let tail = current.get(end..).unwrap_or_default();
     std::fs::write(&path, format!("{head}{text}{tail}"))
         .map_err(|error| Failure(format!("{}: {error}", path.display())))

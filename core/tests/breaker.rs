@@ -75,6 +75,9 @@ fn count_window_forgets_calls_older_than_n() {
     fail(&b, 0);
     let stats = b.snapshot().count_window;
     assert_eq!((stats.calls, stats.failures), (4, 2));
+    assert_eq!(stats.failure_rate(), Some(500));
+    assert_eq!(stats.slow_call_rate(), Some(0));
+    assert_eq!(b.snapshot().time_window.failure_rate(), None);
     assert_eq!(b.snapshot().state, State::Closed);
     fail(&b, 0);
     assert_eq!(b.snapshot().state, State::Open);

@@ -12,7 +12,7 @@
 //! so a transient can only hide a failure, never invent one beyond those in
 //! progress.
 
-use crate::arith::div_u64;
+use crate::arith::{div_to_u32, div_u64};
 use crate::sync::{AtomicU32, AtomicU8, StateWord, RELAXED};
 
 /// One outcome, as kept in a count-window slot.
@@ -35,6 +35,26 @@ pub struct WindowStats {
 }
 
 impl WindowStats {
+    /// Failed calls per thousand calls, rounded down; `None` with no calls.
+    #[must_use]
+    pub fn failure_rate(self) -> Option<u16> {
+        Self::permille(self.failures, self.calls)
+    }
+
+    /// Slow calls per thousand calls, rounded down; `None` with no calls.
+    #[must_use]
+    pub fn slow_call_rate(self) -> Option<u16> {
+        Self::permille(self.slow, self.calls)
+    }
+
+    fn permille(count: u32, calls: u32) -> Option<u16> {
+        if calls == 0 {
+            return None;
+        }
+        let rate = div_to_u32(u64::from(count).saturating_mul(1_000), u64::from(calls));
+        u16::try_from(rate.min(1_000)).ok()
+    }
+
     /// Whether `threshold` permille (0 = off) of at least `minimum` calls is
     /// reached by `count`.
     #[inline]

@@ -4,16 +4,25 @@
 //! Builds the firmware in `examples/size` for every target in [`TARGETS`] at
 //! every opt-level in [`OPT_LEVELS`] (release: LTO, one codegen unit,
 //! `panic = "abort"`): `baseline`, an empty cortex-m-rt firmware whose loop
-//! does volatile reads and writes, and one firmware per primitive, the
-//! baseline plus that primitive. It prints, per build, flash (text + data)
-//! and RAM (data + bss) of each and the primitive's delta over the baseline,
-//! with `size_of::<RateLimiter>()` read from the binary (the size of the
-//! `FAILWELL_LIMITER` symbol, `nm -S`), and checks the budgets in
-//! [`FLASH_BUDGETS`] and that the RAM delta is the limiter itself: no lock
-//! table or other hidden global state.
+//! does volatile reads and writes, and per primitive firmware that are the
+//! baseline plus that primitive:
+//!
+//! - rate limiter: `limiter` (`try_acquire` and `snapshot`) and
+//!   `limiter_acquire` (`try_acquire` only);
+//! - circuit breaker: `breaker` (its whole API on a breaker with a count
+//!   window, a time window and an `EventRing` observer) and `breaker_hot`
+//!   (`try_acquire`, `success`, `failure` on a breaker with a count window).
+//!
+//! It prints, per build, flash (text + data) and RAM (data + bss) of each and
+//! the deltas over the baseline, the sizes of the primitives' statics read
+//! from the binary (`nm -S`: `size_of` of their types), where the added flash
+//! goes (the added functions, grouped, and which compiler-builtins are linked
+//! and who calls them, from `nm` and `objdump`), and checks the budgets in
+//! [`FLASH_BUDGETS`] and [`BREAKER_FLASH_TARGETS`] and that each RAM delta is
+//! the primitive's own statics: no lock table or other hidden global state.
 //!
 //! `--write` replaces the text between `<!-- size:begin -->` and
-//! `<!-- size:end -->` in BENCHMARKS.md with the table, the date, the
+//! `<!-- size:end -->` in BENCHMARKS.md with the report, the date, the
 //! toolchain and the command. Builds go to `target/embedded`, by the route
 //! `cargo xtask embedded` picks per target.
 
@@ -39,6 +48,9 @@ const OPT_LEVELS: [&str; 2] = ["z", "s"];
 /// budgets compare with peers' admission call, e.g. governor's `check`).
 const FLASH_BUDGETS: [(&str, u64); 2] = [("thumbv6m-none-eabi", 1024), ("thumbv7m-none-eabi", 400)];
 
+/// The most flash the full breaker (`breaker`) may add over the baseline.
+const BREAKER_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 3072)];
+
 /// The most bytes of state (the words the limiter writes) it may have.
 const STATE_BUDGET: u64 = 16;
 
@@ -46,7 +58,7 @@ const STATE_BUDGET: u64 = 16;
 /// 8 bytes of state and 32 of config). Not readable from outside the crate.
 const LIMITER_STATE_BYTES: u64 = 8;
 
-/// The firmware's `#[entry]` function, under one name for both binaries.
+/// The firmware's `#[entry]` function, under one name for every binary.
 const FIRMWARE_MAIN: &str = "firmware::__cortex_m_rt_main";
 
 /// How many of the limiter's largest added functions the report names.
@@ -64,6 +76,21 @@ const LIMITER_SYMBOL: &str = "FAILWELL_LIMITER";
 
 /// The same limiter with only `try_acquire` called.
 const ACQUIRE_ONLY: &str = "limiter_acquire";
+
+/// The full breaker firmware, the hot-path one, and their statics' symbols.
+const BREAKER: &str = "breaker";
+const BREAKER_HOT: &str = "breaker_hot";
+const BREAKER_SYMBOL: &str = "FAILWELL_BREAKER";
+const EVENTS_SYMBOL: &str = "FAILWELL_EVENTS";
+
+/// The breakers' shapes in `examples/size` (`WINDOW` in
+/// `src/breaker_firmware.rs`, `BUCKETS` and the ring in `src/bin/breaker.rs`).
+const BREAKER_WINDOW: u64 = 16;
+const BREAKER_BUCKETS: u64 = 8;
+const EVENTS_CAPACITY: u64 = 8;
+
+/// Every binary the firmware project builds.
+const BINS: [&str; 5] = [BASELINE, LIMITER, ACQUIRE_ONLY, BREAKER, BREAKER_HOT];
 
 /// The section of BENCHMARKS.md that `--write` replaces.
 const BENCHMARKS: &str = "BENCHMARKS.md";
@@ -90,38 +117,111 @@ impl Sizes {
     }
 }
 
+/// One measured binary: its sizes, its functions, and who calls whom.
+struct Binary {
+    sizes: Sizes,
+    /// Defined functions (demangled, the firmware's `main` renamed to
+    /// [`FIRMWARE_MAIN`]) with their sizes.
+    functions: Vec<(String, u64)>,
+    /// (caller, callee) pairs of direct calls and tail calls.
+    calls: Vec<(String, String)>,
+}
+
+impl Binary {
+    fn measure(tools: &Tools, nm: &Path, objdump: &Path, elf: &Path) -> Result<Self, Failure> {
+        Ok(Self {
+            sizes: sizes(&tools.size, elf)?,
+            functions: functions(nm, elf)?,
+            calls: calls(objdump, elf)?,
+        })
+    }
+
+    fn main_size(&self) -> i128 {
+        self.functions
+            .iter()
+            .find(|(name, _)| name == FIRMWARE_MAIN)
+            .map_or(0, |(_, size)| i128::from(*size))
+    }
+
+    /// Functions this binary has and `baseline` lacks, largest first.
+    fn additions(&self, baseline: &Binary) -> Vec<(String, u64)> {
+        let mut additions: Vec<(String, u64)> = self
+            .functions
+            .iter()
+            .filter(|(name, _)| !baseline.functions.iter().any(|(other, _)| other == name))
+            .cloned()
+            .collect();
+        additions.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        additions
+    }
+
+    fn flash_delta(&self, baseline: &Binary) -> i128 {
+        i128::from(self.sizes.flash()) - i128::from(baseline.sizes.flash())
+    }
+
+    fn text_delta(&self, baseline: &Binary) -> i128 {
+        i128::from(self.sizes.text) - i128::from(baseline.sizes.text)
+    }
+
+    fn ram_delta(&self, baseline: &Binary) -> i128 {
+        i128::from(self.sizes.ram()) - i128::from(baseline.sizes.ram())
+    }
+
+    /// The RAM delta is `statics` bytes of the primitive's own statics, and
+    /// `.bss` does not grow.
+    fn no_hidden_ram(&self, baseline: &Binary, statics: u64) -> bool {
+        self.ram_delta(baseline) == i128::from(statics) && self.sizes.bss == baseline.sizes.bss
+    }
+}
+
 /// One target at one opt-level.
 struct Row {
     target: &'static str,
     core: &'static str,
     opt_level: &'static str,
-    baseline: Sizes,
-    limiter: Sizes,
+    baseline: Binary,
+    limiter: Binary,
     acquire_only: Sizes,
+    breaker: Binary,
+    breaker_hot: Binary,
     /// `size_of::<RateLimiter>()`: the size of its static in the binary.
     limiter_size: u64,
-    /// The limiter firmware's largest functions that the baseline lacks.
-    additions: Vec<(String, u64)>,
-    /// How much the firmware's `main` grew (the inlined limiter calls).
-    main_growth: i128,
+    /// `size_of` of the full breaker, of the hot-path breaker, and of the
+    /// event ring: the sizes of their statics.
+    breaker_size: u64,
+    hot_size: u64,
+    events_size: u64,
 }
 
 impl Row {
     fn flash_delta(&self) -> i128 {
-        i128::from(self.limiter.flash()) - i128::from(self.baseline.flash())
+        self.limiter.flash_delta(&self.baseline)
     }
 
     fn acquire_flash_delta(&self) -> i128 {
-        i128::from(self.acquire_only.flash()) - i128::from(self.baseline.flash())
+        i128::from(self.acquire_only.flash()) - i128::from(self.baseline.sizes.flash())
     }
 
     fn ram_delta(&self) -> i128 {
-        i128::from(self.limiter.ram()) - i128::from(self.baseline.ram())
+        self.limiter.ram_delta(&self.baseline)
     }
 
-    /// The RAM delta is the limiter's own static and nothing else.
+    /// The limiter firmware's largest functions that the baseline lacks.
+    fn limiter_additions(&self) -> Vec<(String, u64)> {
+        let mut additions = self.limiter.additions(&self.baseline);
+        additions.truncate(ADDITIONS_SHOWN);
+        additions
+    }
+
+    /// How much the firmware's `main` grew (the inlined limiter calls).
+    fn main_growth(&self) -> i128 {
+        self.limiter.main_size() - self.baseline.main_size()
+    }
+
+    /// The RAM delta is the limiter itself and nothing else.
     fn no_hidden_ram(&self) -> bool {
-        self.ram_delta() == i128::from(self.limiter_size) && self.limiter.bss == self.baseline.bss
+        self.limiter
+            .no_hidden_ram(&self.baseline, self.limiter_size)
     }
 
     fn budget(&self) -> Option<u64> {
@@ -135,6 +235,23 @@ impl Row {
     fn budget_verdict(&self) -> String {
         match self.budget() {
             Some(budget) if self.acquire_flash_delta() < i128::from(budget) => {
+                format!("< {budget} B: meets")
+            }
+            Some(budget) => format!("< {budget} B: MISSES"),
+            None => "-".to_owned(),
+        }
+    }
+
+    fn breaker_target(&self) -> Option<u64> {
+        BREAKER_FLASH_TARGETS
+            .iter()
+            .find(|(target, _)| *target == self.target)
+            .map(|(_, budget)| *budget)
+    }
+
+    fn breaker_verdict(&self) -> String {
+        match self.breaker_target() {
+            Some(budget) if self.breaker.flash_delta(&self.baseline) < i128::from(budget) => {
                 format!("< {budget} B: meets")
             }
             Some(budget) => format!("< {budget} B: MISSES"),
@@ -157,6 +274,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     let started = Instant::now();
     let tools = Tools::find()?;
     let nm = tool("arm-none-eabi-nm", "binutils-arm-none-eabi")?;
+    let objdump = tool("arm-none-eabi-objdump", "binutils-arm-none-eabi")?;
     let target_dir = root().join("target").join("embedded");
     let firmware_dir = root().join(FIRMWARE_DIR);
 
@@ -179,7 +297,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
             // Measure only what this build leaves: cargo puts the binaries
             // back (also when nothing was rebuilt) only when it succeeds.
             let release = target_dir.join(target).join("release");
-            for bin in [BASELINE, LIMITER, ACQUIRE_ONLY] {
+            for bin in BINS {
                 let elf = release.join(bin);
                 if elf.exists() {
                     std::fs::remove_file(&elf).map_err(|error| {
@@ -195,37 +313,30 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
                 .arg(opt_level_config(opt_level));
             run_command(&mut command)?;
             // Measured at once: the next opt-level's build replaces these files.
-            let baseline_functions = functions(&nm, &release.join(BASELINE))?;
-            let limiter_functions = functions(&nm, &release.join(LIMITER))?;
-            let main_size = |functions: &[(String, u64)]| {
-                functions
-                    .iter()
-                    .find(|(name, _)| name == FIRMWARE_MAIN)
-                    .map_or(0, |(_, size)| i128::from(*size))
-            };
-            let main_growth = main_size(&limiter_functions) - main_size(&baseline_functions);
-            let mut additions: Vec<(String, u64)> = limiter_functions
-                .into_iter()
-                .filter(|(name, _)| !baseline_functions.iter().any(|(other, _)| other == name))
-                .collect();
-            additions.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
-            additions.truncate(ADDITIONS_SHOWN);
+            let measure = |bin: &str| Binary::measure(&tools, &nm, &objdump, &release.join(bin));
             rows.push(Row {
                 target,
                 core,
                 opt_level,
-                baseline: sizes(&tools.size, &release.join(BASELINE))?,
-                limiter: sizes(&tools.size, &release.join(LIMITER))?,
+                baseline: measure(BASELINE)?,
+                limiter: measure(LIMITER)?,
                 acquire_only: sizes(&tools.size, &release.join(ACQUIRE_ONLY))?,
+                breaker: measure(BREAKER)?,
+                breaker_hot: measure(BREAKER_HOT)?,
                 limiter_size: symbol_size(&nm, &release.join(LIMITER), LIMITER_SYMBOL)?,
-                additions,
-                main_growth,
+                breaker_size: symbol_size(&nm, &release.join(BREAKER), BREAKER_SYMBOL)?,
+                hot_size: symbol_size(&nm, &release.join(BREAKER_HOT), BREAKER_SYMBOL)?,
+                events_size: symbol_size(&nm, &release.join(BREAKER), EVENTS_SYMBOL)?,
             });
         }
     }
 
     let toolchains = toolchains(&tools);
-    let report = report(&rows, &toolchains);
+    let report = format!(
+        "{}\n\n{}",
+        limiter_report(&rows, &toolchains),
+        breaker_report(&rows)
+    );
     println!("{report}");
     if write {
         let body = format!(
@@ -252,9 +363,17 @@ fn toolchains(tools: &Tools) -> String {
     versions.join("; ")
 }
 
-/// The table and the verdicts, in markdown.
-fn report(rows: &[Row], toolchains: &str) -> String {
+/// The rows of the headline opt-level (the first).
+fn headline(rows: &[Row]) -> Vec<&Row> {
+    rows.iter()
+        .filter(|row| Some(&row.opt_level) == OPT_LEVELS.first())
+        .collect()
+}
+
+/// The rate limiter's table and verdicts, in markdown.
+fn limiter_report(rows: &[Row], toolchains: &str) -> String {
     let mut out = String::new();
+    out.push_str("### Rate limiter\n\n");
     out.push_str(
         "Rate limiter firmware against an empty baseline (cortex-m-rt, same critical-section \
          implementation, volatile inputs and outputs), release with LTO, one codegen unit and \
@@ -275,10 +394,10 @@ fn report(rows: &[Row], toolchains: &str) -> String {
             row.target,
             row.core,
             row.opt_level,
-            row.baseline.flash(),
-            row.baseline.ram(),
-            row.limiter.flash(),
-            row.limiter.ram(),
+            row.baseline.sizes.flash(),
+            row.baseline.sizes.ram(),
+            row.limiter.sizes.flash(),
+            row.limiter.sizes.ram(),
             row.flash_delta(),
             row.acquire_flash_delta(),
             row.ram_delta(),
@@ -288,15 +407,11 @@ fn report(rows: &[Row], toolchains: &str) -> String {
     }
     out.push('\n');
 
-    // The headline opt-level is the first.
-    let headline: Vec<&Row> = rows
-        .iter()
-        .filter(|row| Some(&row.opt_level) == OPT_LEVELS.first())
-        .collect();
+    let headline = headline(rows);
     for (target, budget) in FLASH_BUDGETS {
         for row in headline.iter().filter(|row| row.target == target) {
             let listed = row
-                .additions
+                .limiter_additions()
                 .iter()
                 .map(|(name, size)| format!("`{name}` {size}"))
                 .collect::<Vec<_>>()
@@ -314,12 +429,11 @@ fn report(rows: &[Row], toolchains: &str) -> String {
                 } else {
                     "**misses it**"
                 },
-                row.main_growth,
+                row.main_growth(),
             ));
         }
     }
     let sizes: Vec<u64> = rows.iter().map(|row| row.limiter_size).collect();
-    let same_size = sizes.windows(2).all(|pair| pair.first() == pair.last());
     out.push_str(&format!(
         "- State: {LIMITER_STATE_BYTES} B (one `u64`, the theoretical arrival time), at most \
          {STATE_BUDGET} B: {}. The whole `RateLimiter` is {} B{} (state plus 32 B of \
@@ -330,11 +444,7 @@ fn report(rows: &[Row], toolchains: &str) -> String {
             "**misses it**"
         },
         sizes.first().copied().unwrap_or(0),
-        if same_size {
-            " on every target"
-        } else {
-            " (differs by target!)"
-        },
+        same_everywhere(&sizes),
     ));
     let hidden: Vec<String> = rows
         .iter()
@@ -356,6 +466,338 @@ fn report(rows: &[Row], toolchains: &str) -> String {
         "- Toolchain: {toolchains}. Opt-level \"z\" is what the test firmware uses; \"s\" is \
          shown for comparison."
     ));
+    out
+}
+
+/// " on every target", or a warning that the sizes differ.
+fn same_everywhere(sizes: &[u64]) -> &'static str {
+    if sizes.windows(2).all(|pair| pair.first() == pair.last()) {
+        " on every target"
+    } else {
+        " (differs by target!)"
+    }
+}
+
+/// `value` rounded up to a multiple of `align`.
+fn align_up(value: u64, align: u64) -> u64 {
+    value.div_ceil(align).saturating_mul(align)
+}
+
+/// `size_of::<Breaker<window, buckets, O>>()` on 32-bit Arm, from the
+/// layout in core/src/breaker (u64 aligned to 8), with `observer` bytes for
+/// `O`; and the same as a sum, in words.
+fn breaker_layout(window: u64, buckets: u64, observer: u64) -> (u64, String) {
+    // The state word and the deadline (`mark`): two 8-byte words.
+    let words = 16;
+    // N one-byte slots, a 4-byte cursor, three 4-byte sums.
+    let count = align_up(window + 4 + 12, 4);
+    // An 8-byte head word, three 4-byte counts per bucket, three 4-byte sums.
+    let time = align_up(8 + 12 * buckets + 12, 8);
+    // Three 4-byte ramp credits and the 4-byte jitter counter.
+    let ramp = 16;
+    // `Config` (96 B: seven u64, three u32, eight u16 and the ramp's four,
+    // four u8, three two-byte tier policies) and 3 precomputed bytes.
+    let settings = 104;
+    let total = align_up(words + count + time + ramp + settings + observer, 8);
+    let text = format!(
+        "{words} (two 8-byte words: state and deadline) + {count} (count window: {window} \
+         one-byte slots, 4 cursor, 12 sums) + {time} (time window: 8 head, {buckets} × 12 per \
+         bucket, 12 sums{}) + {ramp} (three ramp credits, jitter counter) + {settings} (the \
+         config, 96, and 3 precomputed bytes, padded){} = {total}",
+        if time > 8 + 12 * buckets + 12 {
+            ", padded"
+        } else {
+            ""
+        },
+        if observer > 0 {
+            format!(" + {observer} (the observer: a reference)")
+        } else {
+            String::new()
+        },
+    );
+    (total, text)
+}
+
+/// `size_of::<EventRing<capacity>>()` on 32-bit Arm: per slot a 16-byte
+/// `Transition` and its one-byte sequence, padded to 24; two position bytes
+/// and the 4-byte dropped counter, padded.
+fn events_layout(capacity: u64) -> u64 {
+    align_up(align_up(24 * capacity + 2, 8) + 4, 8)
+}
+
+/// What a function is, for the flash breakdown; `name` has its generic
+/// arguments removed ([`plain_name`]).
+fn group(name: &str) -> &'static str {
+    if name == FIRMWARE_MAIN {
+        "the firmware's `main` (inlined calls)"
+    } else if name.starts_with("failwell::breaker::window::") {
+        "windows"
+    } else if name.starts_with("failwell::breaker::event::") {
+        "event ring"
+    } else if name.starts_with("failwell::breaker::") {
+        "state machine"
+    } else if name.starts_with("failwell::arith::") {
+        "64-bit multiply/divide (`arith`)"
+    } else if name.starts_with("failwell::sync::") {
+        "64-bit words (`sync`, critical sections)"
+    } else if name.starts_with("failwell::") {
+        "other failwell"
+    } else if name.starts_with("portable_atomic::") {
+        "portable-atomic"
+    } else if name.starts_with("heapless::") {
+        "heapless"
+    } else if is_builtin(name) {
+        "compiler-builtins"
+    } else if is_fmt_or_panic(name) {
+        "core::fmt and panics"
+    } else if name.starts_with("critical_section::") || name.starts_with("cortex_m::") {
+        "critical-section implementation"
+    } else {
+        "other"
+    }
+}
+
+fn is_builtin(name: &str) -> bool {
+    name.starts_with("compiler_builtins::") || name.starts_with("__")
+}
+
+fn is_fmt_or_panic(name: &str) -> bool {
+    name.starts_with("core::fmt") || name.contains("panic")
+}
+
+/// A demangled name without generic arguments or the brackets of qualified
+/// paths: `<failwell::breaker::Breaker<16, 8>>::open` is
+/// `failwell::breaker::Breaker::open`.
+fn plain_name(name: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0_usize;
+    let mut previous = ' ';
+    for c in name.chars() {
+        match c {
+            '<' if depth > 0 || previous.is_alphanumeric() || previous == '_' => depth += 1,
+            '>' if depth > 0 => depth -= 1,
+            '<' | '>' => {}
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+        previous = c;
+    }
+    out
+}
+
+/// [`plain_name`] without the `failwell::breaker::` or `failwell::` prefix.
+fn short_name(name: &str) -> String {
+    let plain = plain_name(name);
+    plain
+        .strip_prefix("failwell::breaker::")
+        .or_else(|| plain.strip_prefix("failwell::"))
+        .unwrap_or(&plain)
+        .to_owned()
+}
+
+/// Where the flash a breaker firmware adds goes: group totals, every added
+/// function, and the compiler-builtins with their callers.
+fn breakdown(row: &Row, binary: &Binary, name: &str) -> String {
+    let delta = binary.text_delta(&row.baseline);
+    let additions = binary.additions(&row.baseline);
+    let main_growth = binary.main_size() - row.baseline.main_size();
+    let mut groups: Vec<(&'static str, i128)> = Vec::new();
+    let mut add = |group: &'static str, size: i128| match groups.iter_mut().find(|g| g.0 == group) {
+        Some(entry) => entry.1 += size,
+        None => groups.push((group, size)),
+    };
+    add(group(FIRMWARE_MAIN), main_growth);
+    for (function, size) in &additions {
+        add(group(&plain_name(function)), i128::from(*size));
+    }
+    let counted: i128 = groups.iter().map(|(_, size)| size).sum();
+    groups.sort_by_key(|group| std::cmp::Reverse(group.1));
+    groups.push((
+        "the rest (alignment, functions that changed size)",
+        delta - counted,
+    ));
+    let groups = groups
+        .iter()
+        .map(|(group, size)| format!("{group} {size}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let functions = additions
+        .iter()
+        .map(|(function, size)| format!("`{}` {size}", short_name(function)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let builtins: Vec<String> = additions
+        .iter()
+        .filter(|(function, _)| is_builtin(&plain_name(function)))
+        .map(|(function, size)| {
+            let mut callers: Vec<String> = binary
+                .calls
+                .iter()
+                .filter(|(_, callee)| callee == function)
+                .map(|(caller, _)| format!("`{}`", short_name(caller)))
+                .collect();
+            callers.dedup();
+            format!(
+                "`{}` {size} B (called by {})",
+                short_name(function),
+                if callers.is_empty() {
+                    "nothing directly".to_owned()
+                } else {
+                    callers.join(", ")
+                }
+            )
+        })
+        .collect();
+    let fmt_or_panic: Vec<String> = additions
+        .iter()
+        .filter(|(function, _)| is_fmt_or_panic(&plain_name(function)))
+        .map(|(function, size)| format!("`{}` {size}", short_name(function)))
+        .collect();
+    format!(
+        "- Where the {delta} B of code of `{name}` go on `{}` at opt-level \"{}\" (B): {groups}. \
+         Added functions (B): {functions}. Compiler-builtins: {}. `core::fmt` and panic \
+         paths: {}.\n",
+        row.target,
+        row.opt_level,
+        if builtins.is_empty() {
+            "none".to_owned()
+        } else {
+            builtins.join("; ")
+        },
+        if fmt_or_panic.is_empty() {
+            "none".to_owned()
+        } else {
+            fmt_or_panic.join(", ")
+        },
+    )
+}
+
+/// The circuit breaker's table and verdicts, in markdown.
+fn breaker_report(rows: &[Row]) -> String {
+    let mut out = String::new();
+    out.push_str("### Circuit breaker\n\n");
+    out.push_str(&format!(
+        "Breaker firmware against the same baseline, from one module \
+         (`examples/size/src/breaker_firmware.rs`): `{BREAKER}` calls the whole API on a \
+         `static Breaker<{BREAKER_WINDOW}, {BREAKER_BUCKETS}, &EventRing<{EVENTS_CAPACITY}>>` \
+         (a count window of {BREAKER_WINDOW} calls, a time window of {BREAKER_BUCKETS} buckets, \
+         every trip policy, backoff with jitter, probes, a ramp): `try_acquire` and `acquire`, \
+         every outcome (success, failure, latency, ignore, a dropped permit, `record`), \
+         `force_open`, `disable`, `reset`, `snapshot`, and drains the `EventRing` it reports \
+         to; `{BREAKER_HOT}` calls only `try_acquire`, `success` and `failure` on a `static \
+         Breaker<{BREAKER_WINDOW}, 0>` (a count window, no observer). Flash = text + data: the \
+         code (text, with read-only data) plus the initial values of the statics, copied to RAM \
+         at start-up (the config, and the ring's sequence numbers); code = text alone. RAM = \
+         data + bss. Bytes, over the baseline.\n\n"
+    ));
+    out.push_str(&format!(
+        "| target | opt-level | `{BREAKER}` flash | `{BREAKER}` RAM | Δ flash | Δ code | Δ RAM \
+         | `{BREAKER_HOT}` Δ flash | Δ code | Δ RAM | flash target (`{BREAKER}`) |\n"
+    ));
+    out.push_str("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
+    for row in rows {
+        let (full, hot, base) = (&row.breaker, &row.breaker_hot, &row.baseline);
+        out.push_str(&format!(
+            "| `{}` ({}) | \"{}\" | {} | {} | {:+} | {:+} | {:+} | {:+} | {:+} | {:+} | {} |\n",
+            row.target,
+            row.core,
+            row.opt_level,
+            full.sizes.flash(),
+            full.sizes.ram(),
+            full.flash_delta(base),
+            full.text_delta(base),
+            full.ram_delta(base),
+            hot.flash_delta(base),
+            hot.text_delta(base),
+            hot.ram_delta(base),
+            row.breaker_verdict(),
+        ));
+    }
+    out.push('\n');
+
+    let headline = headline(rows);
+    for (target, budget) in BREAKER_FLASH_TARGETS {
+        for row in headline.iter().filter(|row| row.target == target) {
+            let full = row.breaker.flash_delta(&row.baseline);
+            out.push_str(&format!(
+                "- Flash: the full breaker adds {full} B on `{target}` at opt-level \"{}\" ({} B \
+                 of code, {} B of initial values); the target is under {budget} B: {}. The hot \
+                 path alone (`{BREAKER_HOT}`) adds {} B ({} B of code).\n",
+                row.opt_level,
+                row.breaker.text_delta(&row.baseline),
+                i128::from(row.breaker.sizes.data) - i128::from(row.baseline.sizes.data),
+                if full < i128::from(budget) {
+                    "meets it".to_owned()
+                } else {
+                    format!("**misses it** by {} B", full - i128::from(budget) + 1)
+                },
+                row.breaker_hot.flash_delta(&row.baseline),
+                row.breaker_hot.text_delta(&row.baseline),
+            ));
+        }
+    }
+    for (target, _) in TARGETS.iter().take(2) {
+        for row in headline.iter().filter(|row| row.target == *target) {
+            out.push_str(&breakdown(row, &row.breaker, BREAKER));
+            out.push_str(&breakdown(row, &row.breaker_hot, BREAKER_HOT));
+        }
+    }
+
+    let (full_expected, full_layout) = breaker_layout(BREAKER_WINDOW, BREAKER_BUCKETS, 4);
+    let (hot_expected, hot_layout) = breaker_layout(BREAKER_WINDOW, 0, 0);
+    let events_expected = events_layout(EVENTS_CAPACITY);
+    let full_sizes: Vec<u64> = rows.iter().map(|row| row.breaker_size).collect();
+    let hot_sizes: Vec<u64> = rows.iter().map(|row| row.hot_size).collect();
+    let events_sizes: Vec<u64> = rows.iter().map(|row| row.events_size).collect();
+    let full_size = full_sizes.first().copied().unwrap_or(0);
+    let hot_size = hot_sizes.first().copied().unwrap_or(0);
+    let events_size = events_sizes.first().copied().unwrap_or(0);
+    let agrees = |measured: u64, expected: u64| {
+        if measured == expected {
+            "as measured".to_owned()
+        } else {
+            format!("**measured {measured}: the layout above is out of date**")
+        }
+    };
+    out.push_str(&format!(
+        "- `size_of`, read from the binaries (`nm -S {BREAKER_SYMBOL}`, `{EVENTS_SYMBOL}`): \
+         `Breaker<{BREAKER_WINDOW}, {BREAKER_BUCKETS}, &EventRing<{EVENTS_CAPACITY}>>` \
+         {full_size} B{}, `Breaker<{BREAKER_WINDOW}, 0>` {hot_size} B{}, \
+         `EventRing<{EVENTS_CAPACITY}>` {events_size} B{}. Layout: {full_layout} ({}); \
+         {hot_layout} ({}); the ring: 24 B per slot (a 16-byte `Transition` and its sequence \
+         byte, padded) + 16 = {events_expected} ({}). In general: two 8-byte words, a count \
+         window of N bytes + 16, a time window of 12 B per bucket + 20 (each padded), 16 B of \
+         ramp and jitter counters, 104 B of config, and the observer.\n",
+        same_everywhere(&full_sizes),
+        same_everywhere(&hot_sizes),
+        same_everywhere(&events_sizes),
+        agrees(full_size, full_expected),
+        agrees(hot_size, hot_expected),
+        agrees(events_size, events_expected),
+    ));
+    let hidden: Vec<String> = rows
+        .iter()
+        .filter(|row| {
+            !row.breaker.no_hidden_ram(
+                &row.baseline,
+                row.breaker_size.saturating_add(row.events_size),
+            ) || !row.breaker_hot.no_hidden_ram(&row.baseline, row.hot_size)
+        })
+        .map(|row| format!("`{}` \"{}\"", row.target, row.opt_level))
+        .collect();
+    if hidden.is_empty() {
+        out.push_str(
+            "- No hidden global RAM, no lock table: on every target the RAM delta equals the \
+             breaker's own `static` (and the ring's), and `.bss` does not grow: on \
+             `thumbv6m-none-eabi` portable-atomic's fallback for the 8- and 32-bit atomics is \
+             the firmware's critical section, with no state of its own.",
+        );
+    } else {
+        out.push_str(&format!(
+            "- **Hidden RAM**: the RAM delta exceeds the breaker's own statics on {}.",
+            hidden.join(", ")
+        ));
+    }
     out
 }
 
@@ -398,9 +840,17 @@ fn symbol_size(nm: &Path, elf: &Path, name: &str) -> Result<u64, Failure> {
         .ok_or_else(|| Failure(format!("no sized symbol {name} in {}", elf.display())))
 }
 
-/// The defined functions of `elf` (demangled) with their sizes. Names that
-/// differ only by the firmware's crate name (`baseline::`, `limiter::`) are
-/// made equal.
+/// The firmware's `#[entry]` function (`<bin>::__cortex_m_rt_main`) under
+/// one name for every binary; other names unchanged.
+fn normalise(name: &str) -> String {
+    if name.ends_with("::__cortex_m_rt_main") {
+        FIRMWARE_MAIN.to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The defined functions of `elf` (demangled) with their sizes.
 fn functions(nm: &Path, elf: &Path) -> Result<Vec<(String, u64)>, Failure> {
     let stdout = output(
         Command::new(nm)
@@ -411,14 +861,53 @@ fn functions(nm: &Path, elf: &Path) -> Result<Vec<(String, u64)>, Failure> {
         .lines()
         .filter_map(parse_nm_line)
         .filter(|symbol| matches!(symbol.kind, 't' | 'T'))
-        .map(|symbol| {
-            let name = symbol
-                .name
-                .replace("baseline::", "firmware::")
-                .replace("limiter::__cortex_m_rt_main", FIRMWARE_MAIN);
-            (name, symbol.size.unwrap_or(0))
-        })
+        .map(|symbol| (normalise(&symbol.name), symbol.size.unwrap_or(0)))
         .collect())
+}
+
+/// The direct calls and tail calls between functions of `elf` (demangled),
+/// from its disassembly: a branch to the start of another function.
+fn calls(objdump: &Path, elf: &Path) -> Result<Vec<(String, String)>, Failure> {
+    let stdout = output(
+        Command::new(objdump)
+            .args(["-d", "-C", "--no-show-raw-insn"])
+            .arg(elf),
+    )?;
+    let mut calls: Vec<(String, String)> = Vec::new();
+    let mut current: Option<String> = None;
+    for line in stdout.lines() {
+        // "00000868 <name>:" starts a function.
+        if let Some(header) = line.strip_suffix(">:") {
+            current = header.split_once(" <").map(|(_, name)| normalise(name));
+            continue;
+        }
+        // "     14c:\tbl\t868 <name>": a branch to the start of `name`.
+        let Some(caller) = &current else { continue };
+        let mut fields = line.split('\t');
+        let (Some(_), Some(mnemonic), Some(operand)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let mnemonic = mnemonic.trim();
+        if !matches!(mnemonic, "bl" | "b" | "b.w" | "b.n") {
+            continue;
+        }
+        let Some((_, target)) = operand.split_once(" <") else {
+            continue;
+        };
+        let Some(target) = target.trim_end().strip_suffix('>') else {
+            continue;
+        };
+        if target.contains("+0x") {
+            continue;
+        }
+        let callee = normalise(target);
+        if &callee != caller && !calls.iter().any(|(a, b)| a == caller && *b == callee) {
+            calls.push((caller.clone(), callee));
+        }
+    }
+    Ok(calls)
 }
 
 /// Runs `command` and returns its stdout, or fails with its stderr.

@@ -1,6 +1,7 @@
-//! Test firmware: failwell's rate limiter on a real Cortex-M core (under QEMU).
+//! Test firmware: failwell's rate limiter and circuit breaker on a real
+//! Cortex-M core (under QEMU).
 //!
-//! Every check compares what the limiter did with the value the algorithm
+//! Every check compares what the primitive did with the value the algorithm
 //! prescribes, and prints one line over semihosting. The firmware exits with
 //! `EXIT_SUCCESS` only when every check passed, after printing [`SUCCESS`];
 //! any failed check, panic or fault exits with `EXIT_FAILURE`.
@@ -9,9 +10,14 @@
 //! Cortex-M0, no compare-and-swap) and `thumbv7m-none-eabi` (`-machine
 //! mps2-an385`, Cortex-M3). Neither has 64-bit atomics, so the limiter keeps
 //! its state in a critical section, which this firmware implements (cortex-m's
-//! `critical-section-single-core`: PRIMASK).
+//! `critical-section-single-core`: PRIMASK). The breaker's 64-bit words do the
+//! same; its 8- and 32-bit atomics are native on the Cortex-M3 and go through
+//! portable-atomic's critical-section fallback on the Cortex-M0, which has no
+//! compare-and-swap. The breaker's checks are in [`breaker`].
 #![no_std]
 #![no_main]
+
+mod breaker;
 
 use core::cell::Cell;
 use core::fmt::Debug;
@@ -58,14 +64,40 @@ const IRQ_NOW: u64 = 50_000;
 static IRQ_RESULT: Mutex<Cell<Option<Result<(), Rejection>>>> = Mutex::new(Cell::new(None));
 static IRQ_CALLS: Mutex<Cell<u32>> = Mutex::new(Cell::new(0));
 
+/// What the PendSV handler does when it next runs.
+#[derive(Clone, Copy)]
+enum IrqJob {
+    /// `SHARED.try_acquire(IRQ_NOW, 1, Essential)`.
+    Limiter,
+    /// A call to the breaker at this `now` ([`breaker::in_interrupt`]).
+    Breaker(u64),
+}
+
+static IRQ_JOB: Mutex<Cell<IrqJob>> = Mutex::new(Cell::new(IrqJob::Limiter));
+
 #[exception]
 fn PendSV() {
-    let result = SHARED.try_acquire(IRQ_NOW, 1, Tier::Essential);
+    match critical_section::with(|cs| IRQ_JOB.borrow(cs).get()) {
+        IrqJob::Limiter => {
+            let result = SHARED.try_acquire(IRQ_NOW, 1, Tier::Essential);
+            critical_section::with(|cs| IRQ_RESULT.borrow(cs).set(Some(result)));
+        }
+        IrqJob::Breaker(now) => breaker::in_interrupt(now),
+    }
     critical_section::with(|cs| {
-        IRQ_RESULT.borrow(cs).set(Some(result));
         let calls = IRQ_CALLS.borrow(cs);
         calls.set(calls.get().wrapping_add(1));
     });
+}
+
+/// Sets what the PendSV handler does when it next runs.
+fn set_irq_job(job: IrqJob) {
+    critical_section::with(|cs| IRQ_JOB.borrow(cs).set(job));
+}
+
+/// How often the PendSV handler has run.
+fn irq_calls() -> u32 {
+    critical_section::with(|cs| IRQ_CALLS.borrow(cs).get())
 }
 
 /// Pends PendSV; its handler runs as soon as interrupts are not masked.
@@ -76,14 +108,19 @@ fn pend_pendsv() {
     cortex_m::asm::isb();
 }
 
-/// Waits (boundedly) until the PendSV handler has run `calls` times in all,
-/// and returns its latest result.
-fn wait_for_pendsv(calls: u32) -> Option<Result<(), Rejection>> {
+/// Waits (boundedly) until the PendSV handler has run `calls` times in all.
+fn wait_for_irq_calls(calls: u32) {
     for _ in 0..10_000 {
-        if critical_section::with(|cs| IRQ_CALLS.borrow(cs).get()) >= calls {
+        if irq_calls() >= calls {
             break;
         }
     }
+}
+
+/// Waits (boundedly) until the PendSV handler has run `calls` times in all,
+/// and returns its latest limiter result.
+fn wait_for_pendsv(calls: u32) -> Option<Result<(), Rejection>> {
+    wait_for_irq_calls(calls);
     irq_result()
 }
 
@@ -280,6 +317,12 @@ fn main() -> ! {
         env!("FIRMWARE_TARGET"),
         if cfg!(target_has_atomic = "64") { "in an AtomicU64" } else { "in a critical section" }
     );
+    hprintln!(
+        "failwell-embedded: breaker words {}, its 8/32-bit atomics {}; size_of Breaker<8, 4, &EventRing<16>> = {} B",
+        if cfg!(target_has_atomic = "64") { "in AtomicU64s" } else { "in critical sections" },
+        if cfg!(target_has_atomic = "32") { "native" } else { "in critical sections (portable-atomic)" },
+        core::mem::size_of::<breaker::MainBreaker>()
+    );
     let mut checks = Checks { passed: 0, failed: 0 };
     burst(&mut checks);
     tiers(&mut checks);
@@ -288,6 +331,7 @@ fn main() -> ! {
     clock_jump(&mut checks);
     bad_configs(&mut checks);
     interrupt(&mut checks);
+    breaker::run(&mut checks);
     hprintln!("failwell-embedded: {} passed, {} failed", checks.passed, checks.failed);
     if checks.failed == 0 && checks.passed > 0 {
         hprintln!("{}", SUCCESS);

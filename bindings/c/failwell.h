@@ -42,8 +42,27 @@
 // Patch version.
 #define FAILWELL_VERSION_PATCH 0
 
-// What a call did. `FAILWELL_OK` is 0; admission outcomes are small
-// positive numbers; caller errors start at 100 and config errors at 200.
+// Calls in the breaker's count window: rates are judged over the last this
+// many calls (as well as over the time buckets).
+#define FAILWELL_BREAKER_WINDOW_CALLS 100
+
+// Time buckets of the breaker's time window, each `bucket_width` ticks wide.
+#define FAILWELL_BREAKER_TIME_BUCKETS 10
+
+// 64-bit words of storage in a `failwell_breaker_t`.
+#define FAILWELL_BREAKER_WORDS 51
+
+// Ramp steps a config can hold (`ramp[]`).
+#define FAILWELL_BREAKER_MAX_RAMP_STEPS 4
+
+// The most probes a half-open breaker lets through at once.
+#define FAILWELL_BREAKER_MAX_PROBES 16
+
+// What a call did. `FAILWELL_OK` is 0; outcomes that are no error
+// (refusals, a stale permit) are 1..99, caller errors 100..199 and config
+// errors 200..299. Within each range every primitive has its own decade:
+// the rate limiter 1.., 100.., 200..; the circuit breaker 10.., 110..,
+// 210..; shared values (NULL pointers, tiers, ...) come first.
 //
 // In C this is a `uint32_t`; [`failwell_status_str`] names any value.
 enum failwell_status_t
@@ -59,6 +78,24 @@ enum failwell_status_t
   FAILWELL_COST_EXCEEDS_CAPACITY = 2,
   // A cost of 0 asks for nothing and is refused.
   FAILWELL_ZERO_COST = 3,
+  // Breaker open: `retry_after` says when it turns half-open.
+  FAILWELL_BREAKER_OPEN = 10,
+  // Breaker half-open with every probe slot taken: `retry_after` says
+  // when the probes in flight time out (a slot may free sooner).
+  FAILWELL_PROBES_BUSY = 11,
+  // Breaker half-open, and this tier may not probe.
+  FAILWELL_NOT_PROBING = 12,
+  // Breaker recovering: this call is outside the share the current ramp
+  // stage admits for its tier.
+  FAILWELL_RAMP_SHED = 13,
+  // Breaker held open by an operator until `failwell_breaker_reset`.
+  FAILWELL_FORCED_OPEN = 14,
+  // The outcome was ignored, harmlessly: the breaker changed state since
+  // the permit was issued, or the probe was reported already or timed
+  // out. Normal under concurrency; the permit is now spent.
+  FAILWELL_PERMIT_STALE = 15,
+  // Breaker refused the call for a reason this version has no status for.
+  FAILWELL_BREAKER_REFUSED = 19,
   // A required pointer was NULL.
   FAILWELL_NULL_POINTER = 100,
   // An object pointer is not aligned for its type.
@@ -68,6 +105,11 @@ enum failwell_status_t
   FAILWELL_UNINITIALIZED = 102,
   // The tier is not one of the `FAILWELL_TIER_*` values.
   FAILWELL_INVALID_TIER = 103,
+  // The permit was not issued by this breaker (never issued, zeroed,
+  // written to, or from another breaker or address).
+  FAILWELL_PERMIT_INVALID = 110,
+  // The permit was reported already.
+  FAILWELL_PERMIT_SPENT = 111,
   // Config: rate is 0.
   FAILWELL_CONFIG_ZERO_RATE = 200,
   // Config: period is 0.
@@ -80,6 +122,49 @@ enum failwell_status_t
   FAILWELL_CONFIG_BURST_TOO_LONG = 204,
   // Config: the reserves leave Optional no capacity.
   FAILWELL_CONFIG_RESERVE_TOO_LARGE = 205,
+  // Breaker config: no trip policy is on, so the breaker could never open.
+  FAILWELL_CONFIG_NO_TRIP_POLICY = 210,
+  // Breaker config: failure_rate or slow_call_rate is above 1000 permille.
+  FAILWELL_CONFIG_RATE_ABOVE_1000 = 211,
+  // Breaker config: a rate policy is on but the breaker has no window.
+  FAILWELL_CONFIG_RATE_WITHOUT_WINDOW = 212,
+  // Breaker config: minimum_calls is 0.
+  FAILWELL_CONFIG_ZERO_MINIMUM_CALLS = 213,
+  // Breaker config: minimum_calls exceeds the count window, and there is
+  // no time window.
+  FAILWELL_CONFIG_MINIMUM_CALLS_ABOVE_WINDOW = 214,
+  // Breaker config: bucket_width is 0.
+  FAILWELL_CONFIG_ZERO_BUCKET_WIDTH = 215,
+  // Breaker config: the windows are too large.
+  FAILWELL_CONFIG_WINDOW_TOO_LARGE = 216,
+  // Breaker config: open_duration is 0.
+  FAILWELL_CONFIG_ZERO_OPEN_DURATION = 217,
+  // Breaker config: backoff_factor is below 1000 permille.
+  FAILWELL_CONFIG_BACKOFF_BELOW_ONE = 218,
+  // Breaker config: max_open_duration is below open_duration.
+  FAILWELL_CONFIG_MAX_BELOW_OPEN_DURATION = 219,
+  // Breaker config: jitter is above 1000 permille.
+  FAILWELL_CONFIG_JITTER_ABOVE_1000 = 220,
+  // Breaker config: probes is 0 or above FAILWELL_BREAKER_MAX_PROBES.
+  FAILWELL_CONFIG_PROBES_OUT_OF_RANGE = 221,
+  // Breaker config: probe_successes or probe_failures is 0.
+  FAILWELL_CONFIG_ZERO_PROBE_THRESHOLD = 222,
+  // Breaker config: probe_timeout is 0.
+  FAILWELL_CONFIG_ZERO_PROBE_TIMEOUT = 223,
+  // Breaker config: a ramp step is 0, 1000 or more, or not above the one before.
+  FAILWELL_CONFIG_RAMP_NOT_RISING = 224,
+  // Breaker config: more than FAILWELL_BREAKER_MAX_RAMP_STEPS steps, or
+  // steps plus the largest ramp_delay above 7 stages.
+  FAILWELL_CONFIG_RAMP_TOO_LONG = 225,
+  // Breaker config: ramp_steps > 0 but ramp_stage_duration is 0.
+  FAILWELL_CONFIG_ZERO_RAMP_STAGE = 226,
+  // Breaker config: no tier may probe, so the breaker could never close.
+  FAILWELL_CONFIG_NO_TIER_MAY_PROBE = 227,
+  // Breaker config: a duration with its jitter, or the time window's
+  // span (10 x bucket_width), overflows 64-bit ticks.
+  FAILWELL_CONFIG_DURATION_OVERFLOW = 228,
+  // Breaker config: a may_probe entry is neither 0 nor 1.
+  FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN = 229,
   // Config: a value this version does not know how to check.
   FAILWELL_CONFIG_INVALID = 299,
 };
@@ -132,6 +217,153 @@ typedef struct {
   uint64_t full_in;
 } failwell_limiter_snapshot_t;
 
+// How a circuit breaker trips, waits, probes and recovers; checked by
+// `failwell_breaker_init`. Durations are in ticks of your clock, rates and
+// shares in permille. Start from `failwell_breaker_config_default`, then set
+// at least one trip policy, and `bucket_width` to use the time buckets.
+//
+// Fields are ordered by size so the struct has no padding inside it.
+typedef struct {
+  // How long the first trip holds the breaker open (>= 1).
+  uint64_t open_duration;
+  // The open duration never grows beyond this (>= open_duration).
+  uint64_t max_open_duration;
+  // After this long closed and fully ramped, the next trip starts again
+  // from open_duration.
+  uint64_t reset_backoff_after;
+  // A call whose latency exceeds this many ticks is slow.
+  uint64_t slow_call_threshold;
+  // Width of one of the FAILWELL_BREAKER_TIME_BUCKETS time buckets; 0
+  // leaves them unused (rates are then judged on the count window only).
+  uint64_t bucket_width;
+  // A probe that has not reported this many ticks after the latest probe
+  // was let through counts as failed (>= 1).
+  uint64_t probe_timeout;
+  // How long each ramp stage lasts (>= 1 when ramp_steps > 0).
+  uint64_t ramp_stage_duration;
+  // Rates are judged only on a window holding at least this many calls (>= 1).
+  uint32_t minimum_calls;
+  // Each further trip multiplies the open duration by this, in permille
+  // (>= 1000; 1000 keeps it constant).
+  uint32_t backoff_factor;
+  // Seed of the jitter's integer generator.
+  uint32_t jitter_seed;
+  // Trip after this many failures in a row; 0 turns the policy off.
+  uint16_t consecutive_failures;
+  // Trip when at least this share of a window's calls failed (1..=1000);
+  // 0 turns the policy off.
+  uint16_t failure_rate;
+  // Trip when at least this share of a window's calls were slow
+  // (1..=1000); 0 turns the policy off.
+  uint16_t slow_call_rate;
+  // Each open duration is lengthened by a random share of itself, up to
+  // this (0..=1000 permille).
+  uint16_t jitter;
+  // Admitted share of each ramp stage, permille, strictly rising within
+  // 1..=999; the first ramp_steps entries are used.
+  uint16_t ramp[FAILWELL_BREAKER_MAX_RAMP_STEPS];
+  // Probes let through at once while half-open (1..=FAILWELL_BREAKER_MAX_PROBES).
+  uint8_t probes;
+  // Successful probes that close the breaker (>= 1).
+  uint8_t probe_successes;
+  // Failed probes that reopen it (>= 1); during the ramp, this many
+  // failures reopen it too.
+  uint8_t probe_failures;
+  // Ramp steps in use (0..=FAILWELL_BREAKER_MAX_RAMP_STEPS); 0 closes
+  // straight to full traffic.
+  uint8_t ramp_steps;
+  // Per tier, indexed by FAILWELL_TIER_*: 1 if its calls may be half-open
+  // probes, 0 if not (refused with FAILWELL_NOT_PROBING). Any other value
+  // is refused with FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN.
+  uint8_t may_probe[3];
+  // Per tier, indexed by FAILWELL_TIER_*: how many ramp stages it lags
+  // behind the first.
+  uint8_t ramp_delay[3];
+} failwell_breaker_config_t;
+
+// Caller-allocated storage for a circuit breaker: exactly the size of the
+// Rust object and at least its alignment. Treat it as opaque; set it up with
+// `failwell_breaker_init` before any other call, and do not copy it after.
+//
+// Aligned to 8 bytes everywhere, including where C aligns `uint64_t` to 4
+// (32-bit x86), because the Rust object holds 64-bit atomics.
+typedef struct FAILWELL_ALIGNED(8) {
+  uint64_t opaque[FAILWELL_BREAKER_WORDS];
+} failwell_breaker_t;
+
+// Leave to make one call, from `failwell_breaker_acquire`: hold it until
+// the call's outcome is known, then pass it to exactly one of
+// `failwell_breaker_success`, `_failure`, `_latency` or `_ignore`.
+//
+// Write none of its fields. Reporting marks this struct spent, so
+// reporting it again is FAILWELL_PERMIT_SPENT. A *copy* made before the
+// first report is not marked: a copy of a probe's permit is caught by the
+// breaker (FAILWELL_PERMIT_STALE), but a copy of a closed-state permit
+// reported again counts a second time. Do not report copies.
+//
+// Report every permit, `failwell_breaker_ignore` if the call was abandoned:
+// a closed-state permit never reported counts nowhere, but a probe's holds
+// its probe slot until probe_timeout and then counts as a failed probe.
+//
+// A permit is bound to the breaker (and its address) that issued it;
+// anything else is refused with FAILWELL_PERMIT_INVALID. One thread at a
+// time may use a given permit struct.
+typedef struct {
+  // `now` when the call was admitted (the latency of
+  // `failwell_breaker_success` is measured from it).
+  uint64_t acquired_at;
+  // The breaker's generation (bits 0..20), the probe slot plus one
+  // (bits 20..25; 0 for a call that is not a probe) and, once reported,
+  // the spent flag (bit 31).
+  uint32_t ticket;
+  // Keyed hash of the breaker's address, `ticket` and `acquired_at`.
+  uint32_t check;
+} failwell_permit_t;
+
+// A breaker's state as C sees it: one of the `FAILWELL_BREAKER_STATE_*` values.
+typedef uint32_t failwell_breaker_state_t;
+
+// Calls, failures and slow calls in one of a breaker's windows.
+typedef struct {
+  // Calls recorded (ignored outcomes are not calls).
+  uint32_t calls;
+  // Of which failed.
+  uint32_t failures;
+  // Of which were slow.
+  uint32_t slow;
+} failwell_breaker_window_t;
+
+// A breaker's state, counts and next timed transition. Read without
+// locking: under concurrent calls its fields can straddle a transition.
+typedef struct {
+  // One of the FAILWELL_BREAKER_STATE_* values.
+  failwell_breaker_state_t state;
+  // Bumped by every transition; wraps at 2^20.
+  uint32_t generation;
+  // The tick at which a timed transition is due (the end of the open
+  // duration, the probes' timeout, or the next ramp stage), when
+  // has_next_transition is 1; 0 otherwise. UINT64_MAX: not on this clock.
+  uint64_t next_transition;
+  // 1 when next_transition holds a tick, 0 when nothing is timed.
+  uint32_t has_next_transition;
+  // Trips counted for the backoff.
+  uint32_t trips;
+  // Ramp stage (1-based) while closed and ramping; 0 at full traffic.
+  uint32_t ramp_stage;
+  // Failures in a row (closed).
+  uint32_t consecutive_failures;
+  // Probes in flight (half-open); never above the config's probes.
+  uint32_t probes_in_flight;
+  // Successful probes so far (half-open).
+  uint32_t probe_successes;
+  // Failed probes so far (half-open), or failures during the ramp (closed).
+  uint32_t probe_failures;
+  // The last FAILWELL_BREAKER_WINDOW_CALLS calls.
+  failwell_breaker_window_t count_window;
+  // The FAILWELL_BREAKER_TIME_BUCKETS time buckets.
+  failwell_breaker_window_t time_window;
+} failwell_breaker_snapshot_t;
+
 // Work the system exists to do; shed last.
 #define FAILWELL_TIER_ESSENTIAL 0
 
@@ -140,6 +372,22 @@ typedef struct {
 
 // Work dropped first under pressure.
 #define FAILWELL_TIER_OPTIONAL 2
+
+// Calls flow (during a recovery ramp, a share of them).
+#define FAILWELL_BREAKER_STATE_CLOSED 0
+
+// Calls are refused until the open duration is over.
+#define FAILWELL_BREAKER_STATE_OPEN 1
+
+// A few probe calls decide whether to close or reopen.
+#define FAILWELL_BREAKER_STATE_HALF_OPEN 2
+
+// Held open by `failwell_breaker_force_open` until `failwell_breaker_reset`.
+#define FAILWELL_BREAKER_STATE_FORCED_OPEN 3
+
+// Admits every call and records outcomes, never tripping, until
+// `failwell_breaker_reset` (`failwell_breaker_disable`).
+#define FAILWELL_BREAKER_STATE_DISABLED 4
 
 #ifdef __cplusplus
 extern "C" {
@@ -217,6 +465,188 @@ const char *failwell_status_str(uint32_t status);
 // The library version as a static, NUL-terminated "MAJOR.MINOR.PATCH".
 // Compare with the `FAILWELL_VERSION_*` macros to catch a header/library mismatch.
 const char *failwell_version(void);
+
+// Writes to `*config` what a breaker is told by default: open for
+// `open_duration` ticks after a trip, no trip policy yet (set at least
+// one), no bucket width (time buckets unused), one probe at a time that closes or
+// reopens the breaker, probes timing out after `open_duration`, no backoff,
+// no jitter, no ramp; Essential and Important calls may probe, Optional
+// calls may not; on a ramp, Important lags one stage, Optional two.
+//
+// Returns FAILWELL_OK or FAILWELL_NULL_POINTER.
+//
+// # Safety
+//
+// `config` must be NULL or valid for a write of a
+// `failwell_breaker_config_t` (any alignment).
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_config_default(failwell_breaker_config_t *config,
+                                                  uint64_t open_duration);
+
+// Initialises `breaker` from `config`: closed, empty windows, generation 0.
+//
+// Returns FAILWELL_OK, FAILWELL_NULL_POINTER, FAILWELL_MISALIGNED or a
+// FAILWELL_CONFIG_* status; on error `breaker` is left as it was. Must not
+// run concurrently with any other call on the same `breaker`. Permits
+// issued before a re-init at the same address are not told apart from new
+// ones: report them before re-initialising.
+//
+// # Safety
+//
+// Each pointer must be NULL or valid for its type: `breaker` for writes of
+// `sizeof(failwell_breaker_t)` bytes, `config` for reads (any alignment).
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_init(failwell_breaker_t *breaker,
+                                        const failwell_breaker_config_t *config);
+
+// Asks to make one call of `tier` at `now`.
+//
+// - FAILWELL_OK: admitted; `*permit` is the permit to report the outcome
+//   with, `*retry_after` = 0.
+// - FAILWELL_BREAKER_OPEN: open; `*retry_after` = ticks until it turns
+//   half-open (UINT64_MAX: not on this clock).
+// - FAILWELL_PROBES_BUSY: half-open with every probe slot taken;
+//   `*retry_after` = ticks until the probes in flight time out (a slot may
+//   free sooner, when a probe reports).
+// - FAILWELL_NOT_PROBING: half-open, and `tier` may not probe;
+//   `*retry_after` = 0.
+// - FAILWELL_RAMP_SHED: recovering, and this call is outside the share
+//   the current ramp stage admits for `tier`; `*retry_after` = 0.
+// - FAILWELL_FORCED_OPEN: held open until `failwell_breaker_reset`;
+//   `*retry_after` = UINT64_MAX.
+// - FAILWELL_BREAKER_REFUSED: refused for a reason this version has no
+//   status for; `*retry_after` = 0.
+//
+// On a refusal `*permit` is written as an empty permit (reporting it is
+// FAILWELL_PERMIT_INVALID). On FAILWELL_INVALID_TIER, FAILWELL_NULL_POINTER
+// (`breaker` or `permit`), FAILWELL_MISALIGNED or FAILWELL_UNINITIALIZED
+// nothing happened and neither out-pointer is written.
+//
+// `retry_after` may be NULL. Thread-safe and ISR-safe.
+//
+// # Safety
+//
+// `breaker` must be NULL or valid for reads of `sizeof(failwell_breaker_t)`
+// bytes; `permit` NULL or valid for a write (any alignment); `retry_after`
+// NULL or valid for a write.
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_acquire(failwell_breaker_t *breaker,
+                                           uint64_t now,
+                                           failwell_tier_t tier,
+                                           failwell_permit_t *permit,
+                                           uint64_t *retry_after);
+
+// The call admitted with `*permit` succeeded at `now`. It is slow when
+// `now - permit->acquired_at` exceeds the config's slow_call_threshold.
+//
+// - FAILWELL_OK: counted.
+// - FAILWELL_PERMIT_STALE: ignored, harmlessly: the breaker changed state
+//   since the permit was issued (another call tripped or closed it), or the
+//   probe was already reported or timed out. Normal under concurrency.
+// - FAILWELL_PERMIT_SPENT: this permit was reported already; nothing happened.
+// - FAILWELL_PERMIT_INVALID: not a permit this breaker issued (or it was
+//   written to); nothing happened.
+// - FAILWELL_NULL_POINTER, FAILWELL_MISALIGNED, FAILWELL_UNINITIALIZED:
+//   nothing happened.
+//
+// After FAILWELL_OK or FAILWELL_PERMIT_STALE the permit is marked spent.
+// Thread-safe and ISR-safe (a given permit, one thread at a time).
+//
+// # Safety
+//
+// `breaker` must be NULL or valid for reads of `sizeof(failwell_breaker_t)`
+// bytes; `permit` NULL or valid for reads and writes (any alignment).
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_success(failwell_breaker_t *breaker,
+                                           failwell_permit_t *permit,
+                                           uint64_t now);
+
+// The call admitted with `*permit` failed at `now`. Statuses as
+// `failwell_breaker_success`.
+//
+// # Safety
+//
+// As `failwell_breaker_success`.
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_failure(failwell_breaker_t *breaker,
+                                           failwell_permit_t *permit,
+                                           uint64_t now);
+
+// The call admitted with `*permit` succeeded at `now` after `latency`
+// ticks, measured by the caller; slow when `latency` exceeds the config's
+// slow_call_threshold. Statuses as `failwell_breaker_success`.
+//
+// # Safety
+//
+// As `failwell_breaker_success`.
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_latency(failwell_breaker_t *breaker,
+                                           failwell_permit_t *permit,
+                                           uint64_t now,
+                                           uint64_t latency);
+
+// The call admitted with `*permit` says nothing about the dependency
+// (cancelled, or refused by your own validation): it counts nowhere, and
+// a probe frees its slot. Statuses as `failwell_breaker_success`.
+//
+// # Safety
+//
+// As `failwell_breaker_success`.
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_ignore(failwell_breaker_t *breaker,
+                                          failwell_permit_t *permit,
+                                          uint64_t now);
+
+// Holds `breaker` open, refusing every call with FAILWELL_FORCED_OPEN,
+// until `failwell_breaker_reset`. Permits issued before are stale.
+//
+// Returns FAILWELL_OK, FAILWELL_NULL_POINTER, FAILWELL_MISALIGNED or
+// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe.
+//
+// # Safety
+//
+// `breaker` must be NULL or valid for reads of `sizeof(failwell_breaker_t)` bytes.
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_force_open(failwell_breaker_t *breaker,
+                                              uint64_t now);
+
+// Admits every call and still records outcomes (so the windows show what
+// the breaker would have done), never tripping, until
+// `failwell_breaker_reset`. Permits issued before are stale.
+//
+// Statuses as `failwell_breaker_force_open`.
+//
+// # Safety
+//
+// As `failwell_breaker_force_open`.
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_disable(failwell_breaker_t *breaker,
+                                           uint64_t now);
+
+// Closes `breaker` at full traffic with empty windows and the backoff
+// started over, from any state. Permits issued before are stale.
+//
+// Statuses as `failwell_breaker_force_open`.
+//
+// # Safety
+//
+// As `failwell_breaker_force_open`.
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_reset(failwell_breaker_t *breaker,
+                                         uint64_t now);
+
+// Writes `breaker`'s state, counts and next timed transition to `*snapshot`.
+//
+// Returns FAILWELL_OK, FAILWELL_NULL_POINTER (either pointer),
+// FAILWELL_MISALIGNED or FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe.
+//
+// # Safety
+//
+// `breaker` must be NULL or valid for reads of `sizeof(failwell_breaker_t)`
+// bytes; `snapshot` NULL or valid for a write.
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_snapshot(const failwell_breaker_t *breaker,
+                                            failwell_breaker_snapshot_t *snapshot);
 
 #ifdef __cplusplus
 }  // extern "C"

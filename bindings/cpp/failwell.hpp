@@ -1,32 +1,37 @@
 /*
- * failwell.hpp: header-only C++17 RAII wrapper over the C API in failwell.h.
+ * failwell.hpp: header-only C++17 RAII wrapper over the C API in failwell.h:
+ * failwell::RateLimiter and failwell::Breaker (a circuit breaker).
  *
  * Link the C library (libfailwell_ffi.a or the shared object) as for C; this
  * header adds no code of its own beyond inline calls into it.
  *
  * Error model
  *  - Construction is the only place that reports an error out of band: the
- *    RateLimiter constructor validates the config and throws failwell::Error
- *    (which carries the failwell_status_t) when the library refuses it.
- *    Built without exceptions (-fno-exceptions, i.e. __cpp_exceptions not
- *    defined) it calls std::abort() instead; use RateLimiter::validate() first
- *    when the config comes from outside your program.
- *  - The hot path never throws, allocates or blocks: try_acquire, snapshot
- *    and capacity are noexcept and return values. A Decision carries the
- *    status and, when refused, the ticks to wait.
+ *    RateLimiter and Breaker constructors validate the config and throw
+ *    failwell::Error (which carries the failwell_status_t) when the library
+ *    refuses it. Built without exceptions (-fno-exceptions, i.e.
+ *    __cpp_exceptions not defined) they call std::abort() instead; use
+ *    RateLimiter::validate() or Breaker::validate() first when the config
+ *    comes from outside your program.
+ *  - The hot path never throws, allocates or blocks: every other member
+ *    function is noexcept and returns values. A Decision carries the status
+ *    and, when refused, the ticks to wait; a BreakerPermit carries the same
+ *    and, when admitted, reports the call's outcome.
  *
  * Thread safety
  *  - Once constructed, every member function may be called concurrently on
- *    the same RateLimiter from any number of threads (and, as in the C API,
+ *    the same RateLimiter or Breaker from any number of threads (and, as in the C API,
  *    from interrupt context: the calls are lock-free where the target has
  *    64-bit atomics and never allocate). Construction must complete before
  *    any other thread uses the object, and destruction must not overlap any
  *    call: make it a global or function-local static, or a member of an
  *    object that outlives the threads using it.
- *  - A RateLimiter is neither copyable nor movable: the C object is bound to
- *    the address it was initialised at (the library refuses a copy with
- *    FAILWELL_UNINITIALIZED), and its state is shared by every user.
- *  - A global RateLimiter is initialised dynamically (before main), so a bad
+ *  - A RateLimiter or Breaker is neither copyable nor movable: the C object
+ *    is bound to the address it was initialised at (the library refuses a
+ *    copy with FAILWELL_UNINITIALIZED), and its state is shared by every user.
+ *  - A BreakerPermit is move-only and belongs to one thread at a time; it
+ *    must not outlive its Breaker.
+ *  - A global RateLimiter or Breaker is initialised dynamically (before main), so a bad
  *    config there ends in std::terminate (or std::abort() without
  *    exceptions), and its use from another translation unit's static
  *    initialisers is subject to the usual initialisation-order rules.
@@ -39,6 +44,8 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
+#include <optional>
 #include <stdexcept>
 
 // Installed side by side with failwell.h, or in this source tree.
@@ -52,6 +59,8 @@ namespace failwell {
 
 static_assert(sizeof(failwell_limiter_t) == FAILWELL_LIMITER_WORDS * 8,
               "failwell_limiter_t must be FAILWELL_LIMITER_WORDS 64-bit words");
+static_assert(sizeof(failwell_breaker_t) == FAILWELL_BREAKER_WORDS * 8,
+              "failwell_breaker_t must be FAILWELL_BREAKER_WORDS 64-bit words");
 
 /// A priority tier; under pressure Optional work is shed first.
 enum class Tier : failwell_tier_t {
@@ -238,6 +247,409 @@ class RateLimiter {
 
  private:
   failwell_limiter_t raw_;
+};
+
+// ---- circuit breaker ---------------------------------------------------------
+
+/// Where a circuit breaker is.
+enum class BreakerState : failwell_breaker_state_t {
+  Closed = FAILWELL_BREAKER_STATE_CLOSED,      ///< Calls flow (a share while ramping).
+  Open = FAILWELL_BREAKER_STATE_OPEN,          ///< Refused until the open duration ends.
+  HalfOpen = FAILWELL_BREAKER_STATE_HALF_OPEN,  ///< A few probes decide.
+  ForcedOpen = FAILWELL_BREAKER_STATE_FORCED_OPEN,  ///< Held open until reset.
+  Disabled = FAILWELL_BREAKER_STATE_DISABLED,  ///< Admits all, never trips, until reset.
+};
+
+/// How a Breaker trips, waits, probes and recovers: a builder over
+/// failwell_breaker_config_t whose methods mirror the Rust crate's
+/// `breaker::Config`. Durations are in ticks, rates and shares in permille.
+/// `constexpr`, so a config can be a compile-time constant; a C config
+/// converts implicitly.
+///
+///   constexpr auto config = failwell::BreakerConfig(5000)  // open 5 s
+///       .trip_on_consecutive_failures(5)
+///       .trip_on_failure_rate(500, 20)
+///       .bucket_width(1000)       // 1 s time buckets (0: count window only)
+///       .backoff(2000, 60000, 120000)
+///       .half_open(2, 3, 1, 10000)
+///       .ramp({100, 250, 500}, 2000);
+class BreakerConfig {
+ public:
+  /// What failwell_breaker_config_default gives: open for `open_duration`
+  /// ticks after a trip, no trip policy yet (set one), no bucket width
+  /// (time buckets unused), one probe at a time that closes or reopens the breaker, probes
+  /// timing out after `open_duration`, no backoff, jitter or ramp;
+  /// Essential and Important may probe, Optional may not; on a ramp,
+  /// Important lags one stage and Optional two.
+  constexpr explicit BreakerConfig(std::uint64_t open_duration) noexcept : c_() {
+    c_.open_duration = open_duration;
+    c_.max_open_duration = open_duration;
+    c_.slow_call_threshold = UINT64_MAX;
+    c_.probe_timeout = open_duration;
+    c_.minimum_calls = 1;
+    c_.backoff_factor = 1000;
+    c_.probes = 1;
+    c_.probe_successes = 1;
+    c_.probe_failures = 1;
+    c_.may_probe[FAILWELL_TIER_ESSENTIAL] = 1;
+    c_.may_probe[FAILWELL_TIER_IMPORTANT] = 1;
+    c_.ramp_delay[FAILWELL_TIER_IMPORTANT] = 1;
+    c_.ramp_delay[FAILWELL_TIER_OPTIONAL] = 2;
+  }
+
+  // Implicit on purpose: a C config is the same thing.
+  constexpr BreakerConfig(const failwell_breaker_config_t& c) noexcept  // NOLINT
+      : c_(c) {}
+
+  /// Trips after `failures` failures in a row (0: off).
+  constexpr BreakerConfig trip_on_consecutive_failures(
+      std::uint16_t failures) const noexcept {
+    BreakerConfig next = *this;
+    next.c_.consecutive_failures = failures;
+    return next;
+  }
+
+  /// Trips when at least `permille` of a window's calls failed, once the
+  /// window holds `minimum_calls`.
+  constexpr BreakerConfig trip_on_failure_rate(
+      std::uint16_t permille, std::uint32_t minimum_calls) const noexcept {
+    BreakerConfig next = *this;
+    next.c_.failure_rate = permille;
+    next.c_.minimum_calls = minimum_calls;
+    return next;
+  }
+
+  /// Trips when at least `permille` of a window's calls took longer than
+  /// `threshold` ticks.
+  constexpr BreakerConfig trip_on_slow_calls(std::uint64_t threshold,
+                                             std::uint16_t permille) const noexcept {
+    BreakerConfig next = *this;
+    next.c_.slow_call_threshold = threshold;
+    next.c_.slow_call_rate = permille;
+    return next;
+  }
+
+  /// Time buckets `width` ticks wide (FAILWELL_BREAKER_TIME_BUCKETS of them).
+  constexpr BreakerConfig bucket_width(std::uint64_t width) const noexcept {
+    BreakerConfig next = *this;
+    next.c_.bucket_width = width;
+    return next;
+  }
+
+  /// Each further trip multiplies the open duration by `factor` permille,
+  /// up to `max`; after `reset_after` healthy ticks it starts over.
+  constexpr BreakerConfig backoff(std::uint32_t factor, std::uint64_t max,
+                                  std::uint64_t reset_after) const noexcept {
+    BreakerConfig next = *this;
+    next.c_.backoff_factor = factor;
+    next.c_.max_open_duration = max;
+    next.c_.reset_backoff_after = reset_after;
+    return next;
+  }
+
+  /// Lengthens each open duration by a random share up to `permille`.
+  constexpr BreakerConfig jitter(std::uint16_t permille,
+                                 std::uint32_t seed) const noexcept {
+    BreakerConfig next = *this;
+    next.c_.jitter = permille;
+    next.c_.jitter_seed = seed;
+    return next;
+  }
+
+  /// Half-open: `probes` at once; `successes` close, `failures` reopen; a
+  /// probe unreported `timeout` ticks after the latest one counts as failed.
+  constexpr BreakerConfig half_open(std::uint8_t probes, std::uint8_t successes,
+                                    std::uint8_t failures,
+                                    std::uint64_t timeout) const noexcept {
+    BreakerConfig next = *this;
+    next.c_.probes = probes;
+    next.c_.probe_successes = successes;
+    next.c_.probe_failures = failures;
+    next.c_.probe_timeout = timeout;
+    return next;
+  }
+
+  /// After closing, admits the shares in `steps` (permille, rising), each
+  /// for `stage_duration` ticks. More than FAILWELL_BREAKER_MAX_RAMP_STEPS
+  /// steps make the constructor refuse the config.
+  constexpr BreakerConfig ramp(std::initializer_list<std::uint16_t> steps,
+                               std::uint64_t stage_duration) const noexcept {
+    BreakerConfig next = *this;
+    std::size_t i = 0;
+    for (std::uint16_t step : steps) {
+      if (i < FAILWELL_BREAKER_MAX_RAMP_STEPS) {
+        next.c_.ramp[i] = step;
+      }
+      ++i;
+    }
+    for (; i < FAILWELL_BREAKER_MAX_RAMP_STEPS; ++i) {
+      next.c_.ramp[i] = 0;
+    }
+    next.c_.ramp_steps = steps.size() > FAILWELL_BREAKER_MAX_RAMP_STEPS
+                             ? UINT8_MAX
+                             : static_cast<std::uint8_t>(steps.size());
+    next.c_.ramp_stage_duration = stage_duration;
+    return next;
+  }
+
+  /// Whether `tier` may probe, and how many ramp stages it lags.
+  constexpr BreakerConfig tier(Tier tier, bool may_probe,
+                               std::uint8_t ramp_delay) const noexcept {
+    BreakerConfig next = *this;
+    const auto index = static_cast<failwell_tier_t>(tier);
+    if (index < 3) {
+      next.c_.may_probe[index] = may_probe ? 1 : 0;
+      next.c_.ramp_delay[index] = ramp_delay;
+    }
+    return next;
+  }
+
+  /// The C struct: read it, or copy it, change fields and convert back.
+  constexpr const failwell_breaker_config_t& to_c() const noexcept { return c_; }
+
+ private:
+  failwell_breaker_config_t c_;
+};
+
+/// A breaker's state, counts and next timed transition.
+struct BreakerSnapshot {
+  BreakerState state;
+  std::uint32_t generation;  ///< Bumped by every transition; wraps at 2^20.
+  std::uint32_t trips;       ///< Trips counted for the backoff.
+  std::uint32_t ramp_stage;  ///< 1-based while ramping; 0 at full traffic.
+  std::uint32_t consecutive_failures;  ///< Closed: failures in a row.
+  std::uint32_t probes_in_flight;      ///< Half-open: probes out.
+  std::uint32_t probe_successes;       ///< Half-open: successful probes.
+  std::uint32_t probe_failures;  ///< Half-open: failed probes; ramping: failures.
+  failwell_breaker_window_t count_window;  ///< The last 100 calls.
+  failwell_breaker_window_t time_window;   ///< The 10 time buckets.
+  /// When a timed transition is due (end of the open duration, the probes'
+  /// timeout, the next ramp stage); UINT64_MAX: not on this clock.
+  std::optional<std::uint64_t> next_transition;
+};
+
+class Breaker;
+
+/// The outcome of Breaker::try_acquire: when admitted, the leave to make
+/// one call, to be reported with success(), failure(), latency() or
+/// ignore(); when refused, why (status()) and when to come back
+/// (retry_after()).
+///
+/// Move-only. Destroyed while still unreported it is reported as ignored
+/// (a probe frees its slot; nothing is counted), which is what an early
+/// return or an exception between acquiring and reporting does: report
+/// failure() if that early exit is a failure of the dependency.
+///
+/// The reports return FAILWELL_OK (counted), FAILWELL_PERMIT_STALE (ignored,
+/// harmlessly: the breaker changed state meanwhile), FAILWELL_PERMIT_SPENT
+/// (reported already), FAILWELL_PERMIT_INVALID (the call was refused) or
+/// FAILWELL_NULL_POINTER (a moved-from permit).
+class [[nodiscard]] BreakerPermit {
+ public:
+  BreakerPermit(const BreakerPermit&) = delete;
+  BreakerPermit& operator=(const BreakerPermit&) = delete;
+
+  BreakerPermit(BreakerPermit&& other) noexcept
+      : breaker_(other.breaker_),
+        permit_(other.permit_),
+        retry_after_(other.retry_after_),
+        status_(other.status_),
+        pending_(other.pending_) {
+    other.breaker_ = nullptr;
+    other.pending_ = false;
+  }
+
+  /// Reports this permit as ignored if it is pending, then takes `other`'s.
+  BreakerPermit& operator=(BreakerPermit&& other) noexcept {
+    if (this != &other) {
+      release();
+      breaker_ = other.breaker_;
+      permit_ = other.permit_;
+      retry_after_ = other.retry_after_;
+      status_ = other.status_;
+      pending_ = other.pending_;
+      other.breaker_ = nullptr;
+      other.pending_ = false;
+    }
+    return *this;
+  }
+
+  ~BreakerPermit() { release(); }
+
+  /// True when the call was admitted (status() == FAILWELL_OK).
+  bool admitted() const noexcept { return status_ == FAILWELL_OK; }
+  explicit operator bool() const noexcept { return admitted(); }
+
+  /// FAILWELL_OK, or why the call was refused: FAILWELL_BREAKER_OPEN,
+  /// FAILWELL_PROBES_BUSY, FAILWELL_NOT_PROBING, FAILWELL_RAMP_SHED,
+  /// FAILWELL_FORCED_OPEN, or a caller error (FAILWELL_INVALID_TIER).
+  Status status() const noexcept { return status_; }
+
+  /// Ticks until the call may be admitted: 0 when admitted and for
+  /// refusals that give no time; UINT64_MAX for "not on this clock"
+  /// (forced open, or a caller error).
+  std::uint64_t retry_after() const noexcept { return retry_after_; }
+
+  /// Admitted and not yet reported (nor moved from).
+  bool pending() const noexcept { return pending_; }
+
+  /// Whether the call is a half-open probe.
+  bool is_probe() const noexcept {
+    return admitted() && ((permit_.ticket >> 20) & 0x1F) != 0;
+  }
+
+  /// `now` when the call was admitted.
+  std::uint64_t acquired_at() const noexcept { return permit_.acquired_at; }
+
+  /// The call succeeded at `now`; slow if `now - acquired_at()` exceeds the
+  /// threshold.
+  Status success(std::uint64_t now) noexcept {
+    pending_ = false;
+    return failwell_breaker_success(breaker_, &permit_, now);
+  }
+
+  /// The call failed at `now`.
+  Status failure(std::uint64_t now) noexcept {
+    pending_ = false;
+    return failwell_breaker_failure(breaker_, &permit_, now);
+  }
+
+  /// The call succeeded at `now` after `latency` ticks, measured by you.
+  Status latency(std::uint64_t now, std::uint64_t latency) noexcept {
+    pending_ = false;
+    return failwell_breaker_latency(breaker_, &permit_, now, latency);
+  }
+
+  /// The call's outcome says nothing about the dependency.
+  Status ignore(std::uint64_t now) noexcept {
+    pending_ = false;
+    return failwell_breaker_ignore(breaker_, &permit_, now);
+  }
+
+  /// The C permit, to look at. Do not report it from C while this permit
+  /// is pending: this one would then report it again when destroyed (a
+  /// probe's second report can free another probe's slot); hand it over
+  /// with into_native() instead.
+  const failwell_permit_t& native_handle() const noexcept { return permit_; }
+
+  /// Hands the C permit over to C code, which must report it (with this
+  /// permit's Breaker::native_handle()); this permit reports nothing more.
+  failwell_permit_t into_native() noexcept {
+    pending_ = false;
+    return permit_;
+  }
+
+ private:
+  friend class Breaker;
+
+  BreakerPermit(failwell_breaker_t* breaker, Status status, std::uint64_t retry_after,
+                const failwell_permit_t& permit) noexcept
+      : breaker_(breaker),
+        permit_(permit),
+        retry_after_(retry_after),
+        status_(status),
+        pending_(status == FAILWELL_OK) {}
+
+  void release() noexcept {
+    if (pending_) {
+      pending_ = false;
+      const Status ignored =
+          failwell_breaker_ignore(breaker_, &permit_, permit_.acquired_at);
+      (void)ignored;  // counted, or stale: nothing to do either way
+    }
+  }
+
+  failwell_breaker_t* breaker_;
+  failwell_permit_t permit_;
+  std::uint64_t retry_after_;
+  Status status_;
+  bool pending_;
+};
+
+/// A circuit breaker over a `failwell_breaker_t` held inline (no heap): it
+/// judges the last FAILWELL_BREAKER_WINDOW_CALLS calls and
+/// FAILWELL_BREAKER_TIME_BUCKETS time buckets, and can be a global, a static
+/// or a member.
+class Breaker {
+ public:
+  /// A closed breaker. Throws failwell::Error (std::abort() without
+  /// exceptions) when the library refuses `config`.
+  explicit Breaker(const BreakerConfig& config) : raw_() {
+    const Status status = failwell_breaker_init(&raw_, &config.to_c());
+    if (status != FAILWELL_OK) {
+      detail::fail(status);
+    }
+  }
+
+  Breaker(const Breaker&) = delete;
+  Breaker& operator=(const Breaker&) = delete;
+  Breaker(Breaker&&) = delete;
+  Breaker& operator=(Breaker&&) = delete;
+  ~Breaker() = default;
+
+  /// FAILWELL_OK when a Breaker can be built from `config`, else the
+  /// FAILWELL_CONFIG_* status its constructor would report. Never throws.
+  static Status validate(const BreakerConfig& config) noexcept {
+    failwell_breaker_t scratch{};
+    return failwell_breaker_init(&scratch, &config.to_c());
+  }
+
+  /// Asks to make one call of `tier` at `now`: an admitted permit to report
+  /// the outcome with, or the refusal. Thread-safe; never throws.
+  BreakerPermit try_acquire(std::uint64_t now, Tier tier = Tier::Essential) noexcept {
+    failwell_permit_t permit{};
+    std::uint64_t retry_after = UINT64_MAX;
+    const Status status = failwell_breaker_acquire(
+        &raw_, now, static_cast<failwell_tier_t>(tier), &permit, &retry_after);
+    return BreakerPermit(&raw_, status, retry_after, permit);
+  }
+
+  /// Holds the breaker open, refusing every call, until reset().
+  void force_open(std::uint64_t now) noexcept { operate(failwell_breaker_force_open, now); }
+
+  /// Admits every call and records outcomes, never tripping, until reset().
+  void disable(std::uint64_t now) noexcept { operate(failwell_breaker_disable, now); }
+
+  /// Closes the breaker at full traffic with empty windows and the backoff
+  /// started over, from any state.
+  void reset(std::uint64_t now) noexcept { operate(failwell_breaker_reset, now); }
+
+  /// The state, counts and next timed transition. Thread-safe; never throws.
+  BreakerSnapshot snapshot() const noexcept {
+    failwell_breaker_snapshot_t s{};
+    if (failwell_breaker_snapshot(&raw_, &s) != FAILWELL_OK) {
+      // Unreachable for a constructed breaker; report it held open.
+      s.state = FAILWELL_BREAKER_STATE_FORCED_OPEN;
+    }
+    BreakerSnapshot out{static_cast<BreakerState>(s.state),
+                        s.generation,
+                        s.trips,
+                        s.ramp_stage,
+                        s.consecutive_failures,
+                        s.probes_in_flight,
+                        s.probe_successes,
+                        s.probe_failures,
+                        s.count_window,
+                        s.time_window,
+                        std::nullopt};
+    if (s.has_next_transition != 0) {
+      out.next_transition = s.next_transition;
+    }
+    return out;
+  }
+
+  /// The C object, for passing to C code. It stays owned by this Breaker.
+  failwell_breaker_t* native_handle() noexcept { return &raw_; }
+  const failwell_breaker_t* native_handle() const noexcept { return &raw_; }
+
+ private:
+  void operate(failwell_status_t (*action)(failwell_breaker_t*, std::uint64_t),
+               std::uint64_t now) noexcept {
+    const Status status = action(&raw_, now);
+    (void)status;  // FAILWELL_OK for a constructed breaker
+  }
+
+  failwell_breaker_t raw_;
 };
 
 }  // namespace failwell

@@ -533,9 +533,18 @@ fn configs_are_checked_with_typed_errors() {
         ConfigError::MinimumCallsAboveWindow
     );
     assert_eq!(
-        Breaker::<4, 2>::new(rate).unwrap_err(),
+        Breaker::<0, 2>::new(rate).unwrap_err(),
         ConfigError::ZeroBucketWidth
     );
+    assert_eq!(
+        Breaker::<4, 2>::new(rate).unwrap_err(),
+        ConfigError::MinimumCallsAboveWindow
+    );
+    // With a count window, width 0 leaves the buckets unused.
+    let unused = Breaker::<8, 2>::new(rate).unwrap();
+    let _ = unused.try_acquire(0, E).unwrap().failure(0);
+    assert_eq!(unused.snapshot().time_window.calls, 0);
+    assert_eq!(unused.snapshot().count_window.calls, 1);
     assert_eq!(
         Breaker::<4, 2>::new(rate.bucket_width(u64::MAX)).unwrap_err(),
         ConfigError::DurationOverflow

@@ -37,7 +37,10 @@ mod limiter;
 mod object;
 mod status;
 mod version;
+// After the limiter, so the header lists the rate limiter first.
+mod breaker;
 
+pub use breaker::*;
 pub use limiter::*;
 pub use status::*;
 pub use version::*;

@@ -53,7 +53,8 @@ const PANIC_SYMBOL: &str = "failwell_panic_is_reachable";
 /// Substrings of a symbol name (mangled or demangled) that belong to the
 /// panic machinery: `core::panicking::*`, `rust_begin_unwind`,
 /// `core::option::unwrap_failed`, `core::result::unwrap_failed`,
-/// `core::slice::index::slice_end_index_len_fail`, ... Matched case-blind.
+/// `core::slice::index::slice_end_index_len_fail`, ... Matched case-blind;
+/// see [`is_panic_symbol`].
 const PANIC_MARKERS: [&str; 6] = [
     "panic",
     "begin_unwind",
@@ -62,6 +63,22 @@ const PANIC_MARKERS: [&str; 6] = [
     "assert_failed",
     "_fail",
 ];
+
+/// Markers that end a word in the panic machinery's names
+/// (`slice_end_index_len_fail`): they match only where no lowercase letter
+/// follows, so `failwell_breaker_failure` is not taken for one.
+const WORD_END_MARKERS: [&str; 1] = ["_fail"];
+
+/// Whether `name` (mangled or demangled) belongs to the panic machinery.
+fn is_panic_symbol(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    PANIC_MARKERS.iter().any(|marker| {
+        lower.match_indices(marker).any(|(at, _)| {
+            !WORD_END_MARKERS.contains(marker)
+                || !lower[at + marker.len()..].starts_with(|c: char| c.is_ascii_lowercase())
+        })
+    })
+}
 
 /// The header whose functions are the C ABI's entry points.
 const HEADER: &str = "bindings/c/failwell.h";
@@ -162,6 +179,15 @@ fn nm_for(target: &str) -> Result<PathBuf, Failure> {
         tool("arm-none-eabi-nm", "binutils-arm-none-eabi")
     } else {
         tool("nm", "binutils")
+    }
+}
+
+/// The objdump that disassembles `target`'s objects.
+fn objdump_for(target: &str) -> Result<PathBuf, Failure> {
+    if target.starts_with("thumb") {
+        tool("arm-none-eabi-objdump", "binutils-arm-none-eabi")
+    } else {
+        tool("objdump", "binutils")
     }
 }
 
@@ -316,9 +342,10 @@ fn check_release(build: &Build, nm: &Path, entry_points: &EntryPoints) -> Result
         return Err(Failure(if reachable {
             format!(
                 "a panic is reachable in failwell or failwell-ffi on {} (opt-level {}): the \
-                 probe's link needs `{PANIC_SYMBOL}`; the linker's `referenced by` lines above \
-                 name the function",
-                build.target, build.opt_level
+                 probe's link needs `{PANIC_SYMBOL}`; {}",
+                build.target,
+                build.opt_level,
+                trace_panic(build)
             )
         } else {
             format!(
@@ -330,8 +357,12 @@ fn check_release(build: &Build, nm: &Path, entry_points: &EntryPoints) -> Result
     let symbols = Symbols::read(nm, &build.elf())?;
     let found = symbols.panic_symbols();
     if !found.is_empty() {
+        let callers = objdump_for(build.target)
+            .and_then(|objdump| panic_callers(&objdump, &build.elf()))
+            .map_or_else(|Failure(why)| why, |callers| callers.join(", "));
         return Err(Failure(format!(
-            "panic machinery in the release build on {} (opt-level {}): {}",
+            "panic machinery in the release build on {} (opt-level {}): {}; the functions \
+             that reach it by direct calls, nearest first: {callers}",
             build.target,
             build.opt_level,
             found.join(", ")
@@ -389,6 +420,123 @@ fn check_release(build: &Build, nm: &Path, entry_points: &EntryPoints) -> Result
     );
     eprintln!("xtask: check passed: {summary}");
     Ok(summary)
+}
+
+/// Where the reachable panic comes from: the probe built again with a panic
+/// handler that is defined, so that it links, and its disassembly searched
+/// for the functions that call into the panic machinery.
+fn trace_panic(build: &Build) -> String {
+    eprintln!("xtask: tracing the panic: the same build with a defined panic handler");
+    let callers = build.run(&["defined-panic-handler"]).and_then(|outcome| {
+        if !outcome.success {
+            return Err(Failure(
+                "the build with a defined panic handler failed too".to_owned(),
+            ));
+        }
+        panic_callers(&objdump_for(build.target)?, &build.elf())
+    });
+    match callers {
+        Ok(callers) if !callers.is_empty() => format!(
+            "the functions that reach the panic machinery by direct calls, nearest first: {}",
+            callers.join(", ")
+        ),
+        Ok(_) => "no direct caller of the panic machinery was found in the disassembly \
+                  (an indirect call reaches it); the linker's `referenced by` lines above \
+                  name where the handler is"
+            .to_owned(),
+        Err(Failure(why)) => format!("cannot trace it: {why}"),
+    }
+}
+
+/// How many callers [`panic_callers`] names at most.
+const MAX_CALLERS: usize = 24;
+
+/// The functions of `elf` from which a panic symbol is reached by direct
+/// calls and jumps (per its disassembly), nearest first, without the panic
+/// machinery itself: at most [`MAX_CALLERS`].
+fn panic_callers(objdump: &Path, elf: &Path) -> Result<Vec<String>, Failure> {
+    let mut command = Command::new(objdump);
+    command.args(["-d", "--no-show-raw-insn", "-C"]).arg(elf);
+    let output = command
+        .output()
+        .map_err(|error| Failure(format!("cannot start {command:?}: {error}")))?;
+    if !output.status.success() {
+        return Err(Failure(format!("{command:?} failed: {}", output.status)));
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    // callee -> callers
+    let mut callers: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    let mut functions = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        if let Some(name) = function_header(line) {
+            functions.push(name.clone());
+            current = name;
+        } else if let Some(target) = branch_target(line) {
+            if target != current {
+                let entry = callers.entry(target).or_default();
+                if !entry.contains(&current) {
+                    entry.push(current.clone());
+                }
+            }
+        }
+    }
+    let mut queue: std::collections::VecDeque<String> = functions
+        .into_iter()
+        .filter(|name| is_panic_symbol(name))
+        .collect();
+    let mut seen: Vec<String> = queue.iter().cloned().collect();
+    let mut found = Vec::new();
+    while let Some(callee) = queue.pop_front() {
+        for caller in callers.get(&callee).into_iter().flatten() {
+            if seen.contains(caller) {
+                continue;
+            }
+            seen.push(caller.clone());
+            found.push(caller.clone());
+            queue.push_back(caller.clone());
+        }
+    }
+    found.truncate(MAX_CALLERS);
+    Ok(found)
+}
+
+/// The function a line of `objdump -d` opens (`0000000000401000 <name>:`).
+fn function_header(line: &str) -> Option<String> {
+    let (address, rest) = line.split_once(' ')?;
+    if address.is_empty() || !address.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let name = rest.strip_prefix('<')?.strip_suffix(">:")?;
+    Some(name.to_owned())
+}
+
+/// The function a call or jump on a line of `objdump -d` goes to
+/// (`  401000:\tcall   402000 <name>`, `  8000:\tbl\t8010 <name+0x4>`).
+fn branch_target(line: &str) -> Option<String> {
+    let (address, rest) = line.split_once(':')?;
+    let address = address.trim();
+    if address.is_empty() || !address.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let mnemonic = rest.split_whitespace().next()?;
+    let branch = mnemonic.starts_with("call")
+        || mnemonic.starts_with('j')
+        || (mnemonic.starts_with('b')
+            && !mnemonic.starts_with("bic")
+            && !mnemonic.starts_with("bkpt"));
+    if !branch {
+        return None;
+    }
+    let start = rest.find(" <")?;
+    let target = rest[start + 2..].trim_end().strip_suffix('>')?;
+    let target = match target.rfind("+0x") {
+        Some(offset) => &target[..offset],
+        None => target,
+    };
+    Some(target.to_owned())
 }
 
 /// The entry points the output must contain.
@@ -503,8 +651,7 @@ impl Symbols {
     fn panic_symbols(&self) -> Vec<String> {
         let mut found: Vec<String> = Vec::new();
         for name in &self.names {
-            let lower = name.to_ascii_lowercase();
-            if PANIC_MARKERS.iter().any(|marker| lower.contains(marker)) && !found.contains(name) {
+            if is_panic_symbol(name) && !found.contains(name) {
                 found.push(name.clone());
             }
         }
@@ -678,7 +825,7 @@ hash impls) through function pointers passed through `core::hint::black_box`, wi
 is compiled. Its `#[panic_handler]` calls `{PANIC_SYMBOL}`, which is defined nowhere: if \
 any panic path survives optimisation, the link fails naming that symbol. The linked binary's \
 symbols are then scanned with `nm` (mangled and demangled) for the panic machinery \
-(`{markers}`).
+(`{markers}`, the last only where it ends a word).
 
 **Why it cannot pass vacuously.** (1) Each run first builds the probe with a planted \
 `black_box(None::<u32>).unwrap()` and requires the link to fail on `{PANIC_SYMBOL}`, then \
@@ -691,7 +838,9 @@ code under test is really there. (3) The binary is scanned only after cargo re-c
 (the old one is deleted first).
 
 **Scope.** The probe's own code and the critical-section implementation it picks (cortex-m, \
-single core) are in the binary too, so they are covered as well. Debug builds and \
+single core) are in the binary too, so they are covered as well; so are, on the host, the \
+byte-loop `memcpy`, `memmove`, `memset` and `memcmp` the probe defines because it links no C \
+library (bare-metal targets take them from compiler-builtins). Debug builds and \
 `overflow-checks = true` are not covered. The hosted staticlib and cdylib that C links are \
 built with the `std` feature, so they carry std's own panic runtime; the check shows that no \
 path from failwell's code reaches it. The probe compiles `ffi/src/lib.rs` through a second \
@@ -717,4 +866,63 @@ Output:
         log = log.join("\n"),
     );
     replace_section(ASSURANCE, BEGIN, END, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{branch_target, function_header, is_panic_symbol};
+
+    #[test]
+    fn objdump_lines_are_read() {
+        assert_eq!(
+            function_header(
+                "0000000000211fc0 <<core::fmt::Formatter>::debug_struct_fields_finish>:"
+            ),
+            Some("<core::fmt::Formatter>::debug_struct_fields_finish".to_owned())
+        );
+        assert_eq!(function_header("Disassembly of section .text:"), None);
+        assert_eq!(
+            branch_target(
+                "  212301:\tcall   2119f2 <core::panicking::assert_failed::<usize, usize>>"
+            ),
+            Some("core::panicking::assert_failed::<usize, usize>".to_owned())
+        );
+        assert_eq!(
+            branch_target("  206737:\tjmp    20673c <failwell_probe::probe_permit_failure+0x3c>"),
+            Some("failwell_probe::probe_permit_failure".to_owned())
+        );
+        assert_eq!(
+            branch_target("    8000:\tbl\t8010 <core::panicking::panic_fmt>"),
+            Some("core::panicking::panic_fmt".to_owned())
+        );
+        assert_eq!(branch_target("  210a76:\tmov    %rdi,%rax"), None);
+        assert_eq!(branch_target("    8004:\tbics\tr0, r1"), None);
+    }
+
+    #[test]
+    fn the_panic_machinery_is_recognised_and_failwell_names_are_not() {
+        for name in [
+            "core::panicking::panic_fmt",
+            "rust_begin_unwind",
+            "core::option::unwrap_failed",
+            "core::result::unwrap_failed",
+            "core::option::expect_failed",
+            "core::panicking::assert_failed::<usize, usize>",
+            "core::slice::index::slice_end_index_len_fail",
+            "_ZN4core5slice5index24slice_end_index_len_fail17h0123456789abcdefE",
+            "core::slice::<impl [T]>::copy_from_slice::len_mismatch_fail",
+            "_RNvNtNtCs1234_4core5slice5index24slice_end_index_len_fail",
+        ] {
+            assert!(is_panic_symbol(name), "{name}");
+        }
+        for name in [
+            "failwell_breaker_failure",
+            "failwell_probe::probe_permit_failure",
+            "_ZN14failwell_probe20probe_permit_failure17h0123456789abcdefE",
+            "failwell_breaker_success",
+            "<failwell::breaker::Breaker<16, 8>>::record",
+        ] {
+            assert!(!is_panic_symbol(name), "{name}");
+        }
+    }
 }

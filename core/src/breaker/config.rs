@@ -53,7 +53,7 @@ impl TierPolicy {
 ///     .half_open(2, 3, 1, 10_000)          // 2 probes at once, 3 successes close, 1 failure reopens
 ///     .ramp(&[100, 250, 500], 2_000);      // then 10 %, 25 %, 50 % for 2 s each
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub struct Config {
@@ -69,8 +69,8 @@ pub struct Config {
     pub slow_call_threshold: u64,
     /// Rates are judged only on a window holding at least this many calls (≥ 1).
     pub minimum_calls: u32,
-    /// Width of one bucket of the time window, in ticks (needed when the
-    /// breaker has time buckets).
+    /// Width of one bucket of the time window, in ticks. 0 leaves the time
+    /// buckets unused (nothing is recorded in them).
     pub bucket_width: u64,
     /// How long the first trip holds the breaker open (≥ 1).
     pub open_duration: u64,
@@ -272,7 +272,8 @@ pub enum ConfigError {
     /// `minimum_calls` is more than the count window holds, and there is no
     /// time window: no rate could ever be judged.
     MinimumCallsAboveWindow,
-    /// The breaker has time buckets but `bucket_width` is 0.
+    /// A rate policy is on, there is no count window, and the time buckets
+    /// are unused because `bucket_width` is 0.
     ZeroBucketWidth,
     /// More than `u32::MAX` window slots or [`MAX_BUCKETS`] buckets.
     WindowTooLarge,
@@ -312,7 +313,9 @@ impl core::fmt::Display for ConfigError {
             Self::RateWithoutWindow => "a rate policy needs a count or time window",
             Self::ZeroMinimumCalls => "minimum_calls must be at least 1",
             Self::MinimumCallsAboveWindow => "minimum_calls exceeds the count window",
-            Self::ZeroBucketWidth => "bucket_width must be at least 1 tick",
+            Self::ZeroBucketWidth => {
+                "a rate policy with only time buckets needs bucket_width of at least 1 tick"
+            }
             Self::WindowTooLarge => "window too large",
             Self::ZeroOpenDuration => "open_duration must be at least 1 tick",
             Self::BackoffBelowOne => "backoff_factor must be at least 1000 permille",
@@ -344,24 +347,24 @@ impl Config {
         if window > u32::MAX as usize || buckets > MAX_BUCKETS {
             return Err(ConfigError::WindowTooLarge);
         }
+        // The time window is in use when it has buckets and a width.
+        let timed = buckets > 0 && self.bucket_width > 0;
         if rates {
             if window == 0 && buckets == 0 {
                 return Err(ConfigError::RateWithoutWindow);
             }
+            if window == 0 && !timed {
+                return Err(ConfigError::ZeroBucketWidth);
+            }
             if self.minimum_calls == 0 {
                 return Err(ConfigError::ZeroMinimumCalls);
             }
-            if buckets == 0 && self.minimum_calls as usize > window {
+            if !timed && self.minimum_calls as usize > window {
                 return Err(ConfigError::MinimumCallsAboveWindow);
             }
         }
-        if buckets > 0 {
-            if self.bucket_width == 0 {
-                return Err(ConfigError::ZeroBucketWidth);
-            }
-            if self.bucket_width.checked_mul(buckets as u64).is_none() {
-                return Err(ConfigError::DurationOverflow);
-            }
+        if timed && self.bucket_width.checked_mul(buckets as u64).is_none() {
+            return Err(ConfigError::DurationOverflow);
         }
         if self.open_duration == 0 {
             return Err(ConfigError::ZeroOpenDuration);
@@ -454,5 +457,35 @@ impl Config {
         self.tiers
             .get(tier as usize)
             .is_some_and(|policy| policy.may_probe)
+    }
+}
+
+// By hand: a derived `Debug` of more than five fields calls
+// `Formatter::debug_struct_fields_finish`, whose length assertion is a
+// panic path the optimiser cannot always remove (`cargo xtask panic-check`).
+impl core::fmt::Debug for Config {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Config")
+            .field("consecutive_failures", &self.consecutive_failures)
+            .field("failure_rate", &self.failure_rate)
+            .field("slow_call_rate", &self.slow_call_rate)
+            .field("slow_call_threshold", &self.slow_call_threshold)
+            .field("minimum_calls", &self.minimum_calls)
+            .field("bucket_width", &self.bucket_width)
+            .field("open_duration", &self.open_duration)
+            .field("backoff_factor", &self.backoff_factor)
+            .field("max_open_duration", &self.max_open_duration)
+            .field("reset_backoff_after", &self.reset_backoff_after)
+            .field("jitter", &self.jitter)
+            .field("jitter_seed", &self.jitter_seed)
+            .field("probes", &self.probes)
+            .field("probe_successes", &self.probe_successes)
+            .field("probe_failures", &self.probe_failures)
+            .field("probe_timeout", &self.probe_timeout)
+            .field("ramp", &self.ramp)
+            .field("ramp_steps", &self.ramp_steps)
+            .field("ramp_stage_duration", &self.ramp_stage_duration)
+            .field("tiers", &self.tiers)
+            .finish()
     }
 }

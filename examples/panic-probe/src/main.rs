@@ -26,12 +26,21 @@ use core::hash::{Hash, Hasher};
 use core::hint::black_box;
 use core::mem::MaybeUninit;
 
+use failwell::breaker::{
+    self, Breaker, ConfigError, EventRing, Observer, Outcome, Reason, Recorded, State, Ticket,
+    TierPolicy, Transition, WindowStats,
+};
 use failwell::time::TickExtender;
 use failwell::{LimiterConfig, LimiterConfigError, RateLimiter, Rejection, Snapshot, Tier};
 use failwell_ffi::{
-    failwell_limiter_acquire, failwell_limiter_capacity, failwell_limiter_config_t,
-    failwell_limiter_init, failwell_limiter_snapshot, failwell_limiter_snapshot_t,
-    failwell_limiter_t, failwell_status_str, failwell_status_t, failwell_tier_t, failwell_version,
+    failwell_breaker_acquire, failwell_breaker_config_default, failwell_breaker_config_t,
+    failwell_breaker_disable, failwell_breaker_failure, failwell_breaker_force_open,
+    failwell_breaker_ignore, failwell_breaker_init, failwell_breaker_latency,
+    failwell_breaker_reset, failwell_breaker_snapshot, failwell_breaker_snapshot_t,
+    failwell_breaker_success, failwell_breaker_t, failwell_limiter_acquire,
+    failwell_limiter_capacity, failwell_limiter_config_t, failwell_limiter_init,
+    failwell_limiter_snapshot, failwell_limiter_snapshot_t, failwell_limiter_t, failwell_permit_t,
+    failwell_status_str, failwell_status_t, failwell_tier_t, failwell_version,
 };
 
 // The binary picks the critical-section implementation, as firmware does.
@@ -57,6 +66,86 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 fn panic(_: &core::panic::PanicInfo) -> ! {
     loop {
         core::hint::spin_loop();
+    }
+}
+
+/// The memory functions the compiler calls for large copies (a breaker is
+/// hundreds of bytes), which a hosted target takes from the C library. The
+/// probe links no C library there, so it brings its own: byte loops through
+/// volatile accesses, which the optimiser cannot turn back into calls to
+/// these very functions. (Bare-metal targets get them from compiler-builtins.)
+#[cfg(not(target_os = "none"))]
+mod mem {
+    use core::ptr::{read_volatile, write_volatile};
+
+    /// # Safety
+    ///
+    /// As C's `memcpy`.
+    #[no_mangle]
+    pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+        // SAFETY: as C's `memmove`, which asks no more than `memcpy`.
+        unsafe { memmove(dest, src, n) }
+    }
+
+    /// # Safety
+    ///
+    /// As C's `memmove`.
+    #[no_mangle]
+    pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+        if (dest as usize) < (src as usize) {
+            for i in 0..n {
+                // SAFETY: i < n, within both regions per C's contract.
+                let byte = unsafe { read_volatile(src.add(i)) };
+                // SAFETY: as above.
+                unsafe { write_volatile(dest.add(i), byte) };
+            }
+        } else {
+            for i in (0..n).rev() {
+                // SAFETY: i < n, within both regions per C's contract.
+                let byte = unsafe { read_volatile(src.add(i)) };
+                // SAFETY: as above.
+                unsafe { write_volatile(dest.add(i), byte) };
+            }
+        }
+        dest
+    }
+
+    /// # Safety
+    ///
+    /// As C's `memset`.
+    #[no_mangle]
+    pub unsafe extern "C" fn memset(dest: *mut u8, value: i32, n: usize) -> *mut u8 {
+        // C's memset stores the value converted to unsigned char.
+        let byte = value.to_le_bytes()[0];
+        for i in 0..n {
+            // SAFETY: i < n, within the region per C's contract.
+            unsafe { write_volatile(dest.add(i), byte) };
+        }
+        dest
+    }
+
+    /// # Safety
+    ///
+    /// As C's `memcmp`.
+    #[no_mangle]
+    pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+        for i in 0..n {
+            // SAFETY: i < n, within both regions per C's contract.
+            let (x, y) = unsafe { (read_volatile(a.add(i)), read_volatile(b.add(i))) };
+            if x != y {
+                return i32::from(x) - i32::from(y);
+            }
+        }
+        0
+    }
+
+    /// # Safety
+    ///
+    /// As C's `bcmp`.
+    #[no_mangle]
+    pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+        // SAFETY: as C's `memcmp`, which asks the same.
+        unsafe { memcmp(a, b, n) }
     }
 }
 
@@ -267,6 +356,347 @@ fn core_api() {
     );
 }
 
+// --- The circuit breaker's public methods, with both kinds of window. -----
+
+/// A breaker with a count window and time buckets.
+type Windowed = Breaker<16, 8>;
+/// A breaker with neither (consecutive failures only).
+type Plain = Breaker<0, 0>;
+/// A breaker that reports its transitions to an event ring.
+type Observed = Breaker<4, 2, &'static EventRing<8>>;
+
+/// Where the observed breaker reports.
+static EVENTS: EventRing<8> = EventRing::new();
+
+/// A breaker built at compile time, as firmware builds its `static`s.
+static BREAKER: Windowed = match Breaker::new(
+    breaker::Config::new(1_000)
+        .trip_on_consecutive_failures(5)
+        .trip_on_failure_rate(500, 4)
+        .bucket_width(100),
+) {
+    Ok(breaker) => breaker,
+    Err(_) => panic!("invalid breaker config"), // a compile-time error
+};
+
+/// Every builder method of the breaker's config, with opaque values.
+#[inline(never)]
+fn probe_breaker_config(
+    open: u64,
+    count: u16,
+    wide: u32,
+    small: u8,
+    steps: &[u16],
+    tier: Tier,
+) -> breaker::Config {
+    breaker::Config::new(open)
+        .trip_on_consecutive_failures(count)
+        .trip_on_failure_rate(count, wide)
+        .trip_on_slow_calls(open, count)
+        .bucket_width(open)
+        .backoff(wide, open, open)
+        .jitter(count, wide)
+        .half_open(small, small, small, open)
+        .ramp(steps, open)
+        .tier(tier, TierPolicy::new(small != 0, small))
+}
+
+#[inline(never)]
+fn probe_breaker_new(config: breaker::Config) -> Result<Windowed, ConfigError> {
+    Breaker::new(config)
+}
+
+#[inline(never)]
+fn probe_breaker_new_plain(config: breaker::Config) -> Result<Plain, ConfigError> {
+    Breaker::new(config)
+}
+
+#[inline(never)]
+fn probe_breaker_with_observer(config: breaker::Config) -> Result<Observed, ConfigError> {
+    Breaker::with_observer(config, &EVENTS)
+}
+
+#[inline(never)]
+fn probe_breaker_config_of(breaker: &Windowed) -> u64 {
+    breaker.config().open_duration
+}
+
+/// `try_acquire`, and the permit dropped without an outcome.
+#[inline(never)]
+fn probe_breaker_try_acquire(breaker: &Windowed, now: u64, tier: Tier) -> Option<Ticket> {
+    let permit = breaker.try_acquire(now, tier).ok()?;
+    sink(permit.is_probe());
+    Some(permit.ticket())
+}
+
+#[inline(never)]
+fn probe_permit_success(breaker: &Windowed, now: u64, tier: Tier) -> Option<Recorded> {
+    Some(breaker.try_acquire(now, tier).ok()?.success(now))
+}
+
+#[inline(never)]
+fn probe_permit_failure(breaker: &Windowed, now: u64, tier: Tier) -> Option<Recorded> {
+    Some(breaker.try_acquire(now, tier).ok()?.failure(now))
+}
+
+#[inline(never)]
+fn probe_permit_latency(
+    breaker: &Windowed,
+    now: u64,
+    tier: Tier,
+    latency: u64,
+) -> Option<Recorded> {
+    Some(breaker.try_acquire(now, tier).ok()?.latency(now, latency))
+}
+
+#[inline(never)]
+fn probe_permit_ignore(breaker: &Windowed, now: u64, tier: Tier) -> Option<Recorded> {
+    Some(breaker.try_acquire(now, tier).ok()?.ignore(now))
+}
+
+#[inline(never)]
+fn probe_breaker_acquire(
+    breaker: &Windowed,
+    now: u64,
+    tier: Tier,
+) -> Result<Ticket, breaker::Rejection> {
+    breaker.acquire(now, tier)
+}
+
+#[inline(never)]
+fn probe_breaker_record(
+    breaker: &Windowed,
+    ticket: Ticket,
+    now: u64,
+    outcome: Outcome,
+) -> Recorded {
+    breaker.record(ticket, now, outcome)
+}
+
+#[inline(never)]
+fn probe_breaker_force_open(breaker: &Windowed, now: u64) {
+    breaker.force_open(now);
+}
+
+#[inline(never)]
+fn probe_breaker_disable(breaker: &Windowed, now: u64) {
+    breaker.disable(now);
+}
+
+#[inline(never)]
+fn probe_breaker_reset(breaker: &Windowed, now: u64) {
+    breaker.reset(now);
+}
+
+#[inline(never)]
+fn probe_breaker_snapshot(breaker: &Windowed) -> breaker::Snapshot {
+    breaker.snapshot()
+}
+
+/// A breaker without windows: acquire, every outcome, the operator's
+/// actions and a snapshot.
+#[inline(never)]
+fn probe_plain_breaker(breaker: &Plain, now: u64, tier: Tier, outcome: Outcome) -> Recorded {
+    if let Ok(permit) = breaker.try_acquire(now, tier) {
+        sink(permit.failure(now));
+    }
+    let recorded = match breaker.acquire(now, tier) {
+        Ok(ticket) => breaker.record(ticket, now, outcome),
+        Err(rejection) => {
+            sink(rejection);
+            Recorded::Stale
+        }
+    };
+    breaker.force_open(now);
+    breaker.disable(now);
+    breaker.reset(now);
+    sink(breaker.snapshot());
+    recorded
+}
+
+/// A breaker that reports to an event ring, and the ring drained.
+#[inline(never)]
+fn probe_observed_breaker(
+    breaker: &Observed,
+    now: u64,
+    tier: Tier,
+    outcome: Outcome,
+) -> Option<Transition> {
+    if let Ok(ticket) = breaker.acquire(now, tier) {
+        sink(breaker.record(ticket, now, outcome));
+    }
+    breaker.reset(now);
+    sink(breaker.snapshot());
+    sink(EVENTS.dropped());
+    EVENTS.pop()
+}
+
+#[inline(never)]
+fn probe_event_ring(ring: &EventRing<8>, transition: Transition) -> Option<Transition> {
+    ring.transition(transition);
+    ().transition(transition);
+    sink(EventRing::<2>::default().pop());
+    sink(ring.dropped());
+    ring.pop()
+}
+
+/// `Display` and `Debug` of the breaker's public types.
+#[inline(never)]
+fn probe_breaker_format(
+    breaker: &Windowed,
+    rejection: &breaker::Rejection,
+    error: &ConfigError,
+    ticket: &Ticket,
+    transition: &Transition,
+) {
+    format(error);
+    sink(write!(
+        FmtSink,
+        "{breaker:?} {:?} {rejection:?} {ticket:?} {transition:?} {:?} {:?}",
+        breaker.snapshot(),
+        breaker.config(),
+        EVENTS
+    ));
+    if let Ok(permit) = breaker.try_acquire(input(0), Tier::Essential) {
+        sink(write!(FmtSink, "{permit:?}"));
+    }
+    sink(write!(
+        FmtSink,
+        "{:?} {:?} {:?} {:?} {:?}",
+        Outcome::Latency(input(1)),
+        Recorded::Stale,
+        State::HalfOpen,
+        Reason::Operator,
+        WindowStats::default()
+    ));
+}
+
+/// The derived comparisons and hashes of the breaker's public types.
+#[inline(never)]
+fn probe_breaker_derived(
+    snapshot: &breaker::Snapshot,
+    rejection: &breaker::Rejection,
+    error: &ConfigError,
+    ticket: &Ticket,
+    transition: &Transition,
+    config: &breaker::Config,
+) {
+    sink(*snapshot == input(*snapshot));
+    sink(*rejection == input(*rejection));
+    sink(*error == input(*error));
+    sink(*ticket == input(*ticket));
+    sink(*transition == input(*transition));
+    sink(*config == input(*config));
+    let outcome = input(Outcome::Failure);
+    sink(outcome == input(Outcome::Success));
+    let mut hasher = HashSink;
+    snapshot.hash(&mut hasher);
+    rejection.hash(&mut hasher);
+    error.hash(&mut hasher);
+    ticket.hash(&mut hasher);
+    transition.hash(&mut hasher);
+    config.hash(&mut hasher);
+    outcome.hash(&mut hasher);
+    input(Recorded::Counted).hash(&mut hasher);
+    sink(hasher.finish());
+}
+
+fn breaker_api() {
+    let tier = input(Tier::Important);
+    let now = input(0u64);
+    let config =
+        input(probe_breaker_config as fn(u64, u16, u32, u8, &[u16], Tier) -> breaker::Config)(
+            input(100),
+            input(3),
+            input(2_000),
+            input(1),
+            input(&[100u16, 500][..]),
+            tier,
+        );
+    let built =
+        input(probe_breaker_new as fn(breaker::Config) -> Result<Windowed, ConfigError>)(config);
+    let error = match &built {
+        Ok(windowed) => {
+            sink(input(probe_breaker_config_of as fn(&Windowed) -> u64)(
+                windowed,
+            ));
+            input(ConfigError::NoTripPolicy)
+        }
+        Err(error) => *error,
+    };
+    if let Ok(plain) =
+        input(probe_breaker_new_plain as fn(breaker::Config) -> Result<Plain, ConfigError>)(config)
+    {
+        sink(input(
+            probe_plain_breaker as fn(&Plain, u64, Tier, Outcome) -> Recorded,
+        )(&plain, now, tier, input(Outcome::Failure)));
+    }
+    if let Ok(observed) = input(
+        probe_breaker_with_observer as fn(breaker::Config) -> Result<Observed, ConfigError>,
+    )(config)
+    {
+        sink(input(
+            probe_observed_breaker as fn(&Observed, u64, Tier, Outcome) -> Option<Transition>,
+        )(&observed, now, tier, input(Outcome::Ignored)));
+    }
+
+    let b = input(&BREAKER);
+    type Report = fn(&Windowed, u64, Tier) -> Option<Recorded>;
+    sink(input(
+        probe_breaker_try_acquire as fn(&Windowed, u64, Tier) -> Option<Ticket>,
+    )(b, now, tier));
+    sink(input(probe_permit_success as Report)(b, input(1), tier));
+    sink(input(probe_permit_failure as Report)(b, input(2), tier));
+    sink(input(
+        probe_permit_latency as fn(&Windowed, u64, Tier, u64) -> Option<Recorded>,
+    )(b, input(3), tier, input(70)));
+    sink(input(probe_permit_ignore as Report)(b, input(4), tier));
+    let acquired = input(
+        probe_breaker_acquire as fn(&Windowed, u64, Tier) -> Result<Ticket, breaker::Rejection>,
+    )(b, input(5), tier);
+    let ticket = match acquired {
+        Ok(ticket) => ticket,
+        Err(rejection) => Ticket {
+            generation: input(0),
+            probe: input(0),
+            acquired_at: input(u64::from(rejection == breaker::Rejection::Ramp)),
+        },
+    };
+    let rejection = acquired.err().unwrap_or(breaker::Rejection::NotProbing);
+    sink(input(
+        probe_breaker_record as fn(&Windowed, Ticket, u64, Outcome) -> Recorded,
+    )(b, ticket, input(6), input(Outcome::Latency(9))));
+    input(probe_breaker_force_open as fn(&Windowed, u64))(b, input(7));
+    input(probe_breaker_disable as fn(&Windowed, u64))(b, input(8));
+    input(probe_breaker_reset as fn(&Windowed, u64))(b, input(9));
+    let snapshot = input(probe_breaker_snapshot as fn(&Windowed) -> breaker::Snapshot)(b);
+    let transition = Transition {
+        from: input(State::Open),
+        to: input(State::HalfOpen),
+        generation: input(1),
+        at: now,
+        reason: input(Reason::OpenElapsed),
+    };
+    sink(input(
+        probe_event_ring as fn(&EventRing<8>, Transition) -> Option<Transition>,
+    )(&EVENTS, transition));
+    input(
+        probe_breaker_format
+            as fn(&Windowed, &breaker::Rejection, &ConfigError, &Ticket, &Transition),
+    )(b, &rejection, &error, &ticket, &transition);
+    input(
+        probe_breaker_derived
+            as fn(
+                &breaker::Snapshot,
+                &breaker::Rejection,
+                &ConfigError,
+                &Ticket,
+                &Transition,
+                &breaker::Config,
+            ),
+    )(&snapshot, &rejection, &error, &ticket, &transition, &config);
+}
+
 // --- Every `#[no_mangle]` function of the C ABI. ---------------------------
 
 type Init = unsafe extern "C" fn(
@@ -333,12 +763,104 @@ fn c_api() {
     sink((retry_after, snapshot, capacity));
 }
 
+type BreakerDefault =
+    unsafe extern "C" fn(*mut failwell_breaker_config_t, u64) -> failwell_status_t;
+type BreakerInit = unsafe extern "C" fn(
+    *mut failwell_breaker_t,
+    *const failwell_breaker_config_t,
+) -> failwell_status_t;
+type BreakerAcquire = unsafe extern "C" fn(
+    *mut failwell_breaker_t,
+    u64,
+    failwell_tier_t,
+    *mut failwell_permit_t,
+    *mut u64,
+) -> failwell_status_t;
+type BreakerReport =
+    unsafe extern "C" fn(*mut failwell_breaker_t, *mut failwell_permit_t, u64) -> failwell_status_t;
+type BreakerLatency = unsafe extern "C" fn(
+    *mut failwell_breaker_t,
+    *mut failwell_permit_t,
+    u64,
+    u64,
+) -> failwell_status_t;
+type BreakerOperate = unsafe extern "C" fn(*mut failwell_breaker_t, u64) -> failwell_status_t;
+type BreakerSnapshot = unsafe extern "C" fn(
+    *const failwell_breaker_t,
+    *mut failwell_breaker_snapshot_t,
+) -> failwell_status_t;
+
+fn c_breaker_api() {
+    let mut storage = MaybeUninit::<failwell_breaker_t>::uninit();
+    let b = input(storage.as_mut_ptr());
+    let mut config = MaybeUninit::<failwell_breaker_config_t>::uninit();
+    let mut permit = failwell_permit_t::default();
+    let mut retry_after = 0u64;
+    let mut snapshot = failwell_breaker_snapshot_t::default();
+    // SAFETY: every pointer is null or valid for its type, as the C contract
+    // asks; and the binary never runs (see the crate docs).
+    unsafe {
+        let defaulted = input(failwell_breaker_config_default as BreakerDefault)(
+            input(config.as_mut_ptr()),
+            input(100),
+        );
+        if defaulted == failwell_status_t::FAILWELL_OK {
+            // SAFETY: written by the call that just succeeded.
+            let config = config.assume_init_ref();
+            sink(write!(FmtSink, "{config:?}"));
+        }
+        sink(input(failwell_breaker_init as BreakerInit)(
+            b,
+            input(config.as_ptr()),
+        ));
+        sink(input(failwell_breaker_acquire as BreakerAcquire)(
+            b,
+            input(0),
+            input(1),
+            input(&mut permit),
+            input(&mut retry_after),
+        ));
+        for report in [
+            failwell_breaker_success as BreakerReport,
+            failwell_breaker_failure,
+            failwell_breaker_ignore,
+        ] {
+            sink(input(report)(b, input(&mut permit), input(1)));
+        }
+        sink(input(failwell_breaker_latency as BreakerLatency)(
+            b,
+            input(&mut permit),
+            input(2),
+            input(50),
+        ));
+        for operate in [
+            failwell_breaker_force_open as BreakerOperate,
+            failwell_breaker_disable,
+            failwell_breaker_reset,
+        ] {
+            sink(input(operate)(b, input(3)));
+        }
+        sink(input(failwell_breaker_snapshot as BreakerSnapshot)(
+            b,
+            input(&mut snapshot),
+        ));
+    }
+    sink(write!(
+        FmtSink,
+        "{permit:?} {snapshot:?} {:?}",
+        snapshot.count_window
+    ));
+    sink((permit, retry_after, snapshot));
+}
+
 /// The entry point: the linker keeps what it reaches.
 #[no_mangle]
 pub extern "C" fn _start() -> ! {
     loop {
         c_api();
+        c_breaker_api();
         core_api();
+        breaker_api();
         #[cfg(feature = "plant-panic")]
         sink(input(None::<u32>).unwrap());
     }

@@ -1,0 +1,677 @@
+// The C++ wrapper's circuit breaker (bindings/cpp/failwell.hpp): the config
+// builder, construction and its errors, permits (RAII, moves, every report),
+// the life cycle, snapshots, statics, and contention under std::thread.
+// C++17; run by `cargo xtask ctest` under ASan+UBSan (and TSan where it
+// works), built both with exceptions and with -fno-exceptions (where a bad
+// config must abort, which a forked child checks).
+//
+// Prints "N passed, 0 failed" and exits 0, or names each failed check
+// (file:line) and exits 1.
+
+#include "failwell.hpp"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace {
+
+// ---- checks ---------------------------------------------------------------
+
+unsigned long checks_run = 0;
+unsigned long checks_failed = 0;
+
+void check_true(bool ok, const char* expr, const char* file, int line) {
+  ++checks_run;
+  if (!ok) {
+    ++checks_failed;
+    std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
+  }
+}
+
+void check_eq(unsigned long long actual, unsigned long long expected, const char* expr,
+              const char* file, int line) {
+  ++checks_run;
+  if (actual != expected) {
+    ++checks_failed;
+    std::fprintf(stderr, "%s:%d: CHECK failed: %s: got %llu, expected %llu\n", file, line,
+                 expr, actual, expected);
+  }
+}
+
+#define CHECK(cond) check_true(static_cast<bool>(cond), #cond, __FILE__, __LINE__)
+#define CHECK_EQ(actual, expected)                                  \
+  check_eq(static_cast<unsigned long long>(actual),                 \
+           static_cast<unsigned long long>(expected),               \
+           #actual " == " #expected, __FILE__, __LINE__)
+
+using failwell::Breaker;
+using failwell::BreakerConfig;
+using failwell::BreakerPermit;
+using failwell::BreakerSnapshot;
+using failwell::BreakerState;
+using failwell::Status;
+using failwell::Tier;
+
+constexpr Tier E = Tier::Essential;
+constexpr Tier I = Tier::Important;
+constexpr Tier O = Tier::Optional;
+
+// ---- compile-time properties ---------------------------------------------
+
+static_assert(!std::is_copy_constructible<Breaker>::value, "not copyable");
+static_assert(!std::is_copy_assignable<Breaker>::value, "not copyable");
+static_assert(!std::is_move_constructible<Breaker>::value, "not movable");
+static_assert(!std::is_move_assignable<Breaker>::value, "not movable");
+static_assert(std::is_trivially_destructible<Breaker>::value,
+              "no destructor to run for statics");
+static_assert(sizeof(Breaker) == sizeof(failwell_breaker_t), "the C object inline, nothing else");
+static_assert(alignof(Breaker) >= alignof(failwell_breaker_t), "aligned");
+static_assert(!std::is_convertible<BreakerConfig, Breaker>::value, "constructor is explicit");
+
+static_assert(!std::is_copy_constructible<BreakerPermit>::value, "permits are move-only");
+static_assert(!std::is_copy_assignable<BreakerPermit>::value, "permits are move-only");
+static_assert(std::is_nothrow_move_constructible<BreakerPermit>::value, "moves never throw");
+static_assert(std::is_nothrow_move_assignable<BreakerPermit>::value, "moves never throw");
+static_assert(std::is_nothrow_destructible<BreakerPermit>::value, "never throws");
+static_assert(!std::is_default_constructible<BreakerPermit>::value, "only from try_acquire");
+static_assert(!std::is_convertible<BreakerPermit, bool>::value, "operator bool is explicit");
+
+static_assert(noexcept(std::declval<Breaker&>().try_acquire(0)), "hot path noexcept");
+static_assert(noexcept(std::declval<Breaker&>().try_acquire(0, O)), "hot path noexcept");
+static_assert(noexcept(std::declval<BreakerPermit&>().success(0)), "noexcept");
+static_assert(noexcept(std::declval<BreakerPermit&>().failure(0)), "noexcept");
+static_assert(noexcept(std::declval<BreakerPermit&>().latency(0, 0)), "noexcept");
+static_assert(noexcept(std::declval<BreakerPermit&>().ignore(0)), "noexcept");
+static_assert(noexcept(std::declval<const Breaker&>().snapshot()), "noexcept");
+static_assert(noexcept(std::declval<Breaker&>().force_open(0)), "noexcept");
+static_assert(noexcept(std::declval<Breaker&>().disable(0)), "noexcept");
+static_assert(noexcept(std::declval<Breaker&>().reset(0)), "noexcept");
+static_assert(noexcept(Breaker::validate(BreakerConfig(1))), "noexcept");
+
+static_assert(static_cast<failwell_breaker_state_t>(BreakerState::Closed) ==
+                      FAILWELL_BREAKER_STATE_CLOSED &&
+                  static_cast<failwell_breaker_state_t>(BreakerState::Open) ==
+                      FAILWELL_BREAKER_STATE_OPEN &&
+                  static_cast<failwell_breaker_state_t>(BreakerState::HalfOpen) ==
+                      FAILWELL_BREAKER_STATE_HALF_OPEN &&
+                  static_cast<failwell_breaker_state_t>(BreakerState::ForcedOpen) ==
+                      FAILWELL_BREAKER_STATE_FORCED_OPEN &&
+                  static_cast<failwell_breaker_state_t>(BreakerState::Disabled) ==
+                      FAILWELL_BREAKER_STATE_DISABLED,
+              "BreakerState values are the C values");
+
+// A config built at compile time.
+constexpr BreakerConfig kConfig = BreakerConfig(100)
+                                      .trip_on_consecutive_failures(3)
+                                      .trip_on_failure_rate(500, 4)
+                                      .trip_on_slow_calls(50, 600)
+                                      .bucket_width(10)
+                                      .backoff(2000, 350, 1000)
+                                      .jitter(0, 9)
+                                      .half_open(2, 3, 1, 50)
+                                      .ramp({100, 500}, 1000)
+                                      .tier(Tier::Optional, true, 1);
+static_assert(kConfig.to_c().consecutive_failures == 3, "constexpr config");
+static_assert(kConfig.to_c().ramp_steps == 2 && kConfig.to_c().ramp[1] == 500, "ramp");
+static_assert(kConfig.to_c().may_probe[FAILWELL_TIER_OPTIONAL] == 1, "tier");
+static_assert(BreakerConfig(1).ramp({1, 2, 3, 4, 5}, 1).to_c().ramp_steps == UINT8_MAX,
+              "too many steps are refused at construction");
+
+// ---- helpers ----------------------------------------------------------------
+
+// The smallest config a breaker accepts: 3 failures in a row trip it.
+constexpr BreakerConfig base(std::uint64_t open_duration) {
+  return BreakerConfig(open_duration).trip_on_consecutive_failures(3).bucket_width(10);
+}
+
+void call(Breaker& b, std::uint64_t now, bool fail) {
+  BreakerPermit p = b.try_acquire(now);
+  CHECK(p.admitted());
+  CHECK_EQ(fail ? p.failure(now) : p.success(now), FAILWELL_OK);
+}
+
+void trip(Breaker& b, std::uint64_t now) {
+  for (int i = 0; i < 1000 && b.snapshot().state == BreakerState::Closed; ++i) {
+    call(b, now, true);
+  }
+  CHECK(b.snapshot().state == BreakerState::Open);
+}
+
+bool same_config(const failwell_breaker_config_t& a, const failwell_breaker_config_t& b) {
+  return a.open_duration == b.open_duration && a.max_open_duration == b.max_open_duration &&
+         a.reset_backoff_after == b.reset_backoff_after &&
+         a.slow_call_threshold == b.slow_call_threshold && a.bucket_width == b.bucket_width &&
+         a.probe_timeout == b.probe_timeout && a.ramp_stage_duration == b.ramp_stage_duration &&
+         a.minimum_calls == b.minimum_calls && a.backoff_factor == b.backoff_factor &&
+         a.jitter_seed == b.jitter_seed && a.consecutive_failures == b.consecutive_failures &&
+         a.failure_rate == b.failure_rate && a.slow_call_rate == b.slow_call_rate &&
+         a.jitter == b.jitter && std::memcmp(a.ramp, b.ramp, sizeof a.ramp) == 0 &&
+         a.probes == b.probes && a.probe_successes == b.probe_successes &&
+         a.probe_failures == b.probe_failures && a.ramp_steps == b.ramp_steps &&
+         std::memcmp(a.may_probe, b.may_probe, sizeof a.may_probe) == 0 &&
+         std::memcmp(a.ramp_delay, b.ramp_delay, sizeof a.ramp_delay) == 0;
+}
+
+// ---- statics and members --------------------------------------------------
+
+// A global, initialised before main.
+Breaker global_breaker{base(100)};
+
+Breaker& function_local_breaker() {
+  static Breaker breaker{BreakerConfig(10).trip_on_consecutive_failures(1).bucket_width(1)};
+  return breaker;
+}
+
+struct Client {
+  explicit Client(const BreakerConfig& config) : breaker(config) {}
+  int calls = 0;
+  Breaker breaker;
+};
+
+// ---- tests ------------------------------------------------------------------
+
+void test_config() {
+  // The C++ default is the C default.
+  failwell_breaker_config_t c;
+  std::memset(&c, 0xEE, sizeof c);
+  CHECK_EQ(failwell_breaker_config_default(&c, 777), FAILWELL_OK);
+  CHECK(same_config(BreakerConfig(777).to_c(), c));
+
+  // Every builder method sets its fields, and only those.
+  const failwell_breaker_config_t& k = kConfig.to_c();
+  CHECK_EQ(k.open_duration, 100);
+  CHECK_EQ(k.consecutive_failures, 3);
+  CHECK_EQ(k.failure_rate, 500);
+  CHECK_EQ(k.minimum_calls, 4);
+  CHECK_EQ(k.slow_call_threshold, 50);
+  CHECK_EQ(k.slow_call_rate, 600);
+  CHECK_EQ(k.bucket_width, 10);
+  CHECK_EQ(k.backoff_factor, 2000);
+  CHECK_EQ(k.max_open_duration, 350);
+  CHECK_EQ(k.reset_backoff_after, 1000);
+  CHECK_EQ(k.jitter, 0);
+  CHECK_EQ(k.jitter_seed, 9);
+  CHECK_EQ(k.probes, 2);
+  CHECK_EQ(k.probe_successes, 3);
+  CHECK_EQ(k.probe_failures, 1);
+  CHECK_EQ(k.probe_timeout, 50);
+  CHECK_EQ(k.ramp_steps, 2);
+  CHECK_EQ(k.ramp[0], 100);
+  CHECK_EQ(k.ramp[1], 500);
+  CHECK_EQ(k.ramp[2], 0);
+  CHECK_EQ(k.ramp_stage_duration, 1000);
+  CHECK_EQ(k.may_probe[FAILWELL_TIER_ESSENTIAL], 1);
+  CHECK_EQ(k.may_probe[FAILWELL_TIER_OPTIONAL], 1);
+  CHECK_EQ(k.ramp_delay[FAILWELL_TIER_IMPORTANT], 1);
+  CHECK_EQ(k.ramp_delay[FAILWELL_TIER_OPTIONAL], 1);
+  CHECK_EQ(BreakerConfig(1).tier(static_cast<Tier>(7), false, 9).to_c().ramp_delay[2], 2);
+  const BreakerConfig shorter = kConfig.ramp({300}, 5);
+  CHECK_EQ(shorter.to_c().ramp_steps, 1);
+  CHECK_EQ(shorter.to_c().ramp[1], 0);
+
+  // A C config converts implicitly, and back.
+  c.bucket_width = 10;
+  c.failure_rate = 200;
+  const BreakerConfig from_c = c;
+  CHECK(same_config(from_c.to_c(), c));
+  CHECK_EQ(Breaker::validate(c), FAILWELL_OK);
+  Breaker from_c_breaker(c);
+  CHECK(from_c_breaker.snapshot().state == BreakerState::Closed);
+}
+
+struct BadConfig {
+  BreakerConfig config;
+  failwell_status_t expected;
+};
+
+failwell_breaker_config_t with_bad_may_probe() {
+  failwell_breaker_config_t c = base(100).to_c();
+  c.may_probe[FAILWELL_TIER_IMPORTANT] = 2;
+  return c;
+}
+
+const BadConfig bad_configs[] = {
+    {BreakerConfig(100), FAILWELL_CONFIG_NO_TRIP_POLICY},
+    {BreakerConfig(100).trip_on_failure_rate(500, 101), FAILWELL_CONFIG_MINIMUM_CALLS_ABOVE_WINDOW},
+    {base(0), FAILWELL_CONFIG_ZERO_OPEN_DURATION},
+    {base(100).trip_on_failure_rate(1001, 1), FAILWELL_CONFIG_RATE_ABOVE_1000},
+    {base(100).trip_on_failure_rate(500, 0), FAILWELL_CONFIG_ZERO_MINIMUM_CALLS},
+    {base(100).bucket_width(UINT64_MAX), FAILWELL_CONFIG_DURATION_OVERFLOW},
+    {base(100).backoff(999, 100, 0), FAILWELL_CONFIG_BACKOFF_BELOW_ONE},
+    {base(100).backoff(2000, 99, 0), FAILWELL_CONFIG_MAX_BELOW_OPEN_DURATION},
+    {base(100).jitter(1001, 0), FAILWELL_CONFIG_JITTER_ABOVE_1000},
+    {base(100).half_open(17, 1, 1, 1), FAILWELL_CONFIG_PROBES_OUT_OF_RANGE},
+    {base(100).half_open(1, 0, 1, 1), FAILWELL_CONFIG_ZERO_PROBE_THRESHOLD},
+    {base(100).half_open(1, 1, 1, 0), FAILWELL_CONFIG_ZERO_PROBE_TIMEOUT},
+    {base(100).ramp({500, 500}, 10), FAILWELL_CONFIG_RAMP_NOT_RISING},
+    {base(100).ramp({1, 2, 3, 4, 5}, 10), FAILWELL_CONFIG_RAMP_TOO_LONG},
+    {base(100).ramp({100}, 0), FAILWELL_CONFIG_ZERO_RAMP_STAGE},
+    {base(100).tier(E, false, 0).tier(I, false, 0), FAILWELL_CONFIG_NO_TIER_MAY_PROBE},
+    {with_bad_may_probe(), FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN},
+};
+
+void test_construction_errors() {
+  for (const BadConfig& bad : bad_configs) {
+    CHECK_EQ(Breaker::validate(bad.config), bad.expected);
+#if defined(__cpp_exceptions)
+    bool thrown = false;
+    try {
+      Breaker breaker(bad.config);
+      (void)breaker;
+    } catch (const failwell::Error& error) {
+      thrown = true;
+      CHECK_EQ(error.status(), bad.expected);
+      CHECK(std::strcmp(error.what(), failwell_status_str(bad.expected)) == 0);
+    } catch (...) {
+      CHECK(!"an exception other than failwell::Error");
+    }
+    CHECK(thrown);
+#else
+    // Without exceptions a bad config aborts: check in a child process.
+    std::fflush(nullptr);
+    const pid_t child = fork();
+    if (child == 0) {
+      Breaker breaker(bad.config);
+      (void)breaker;
+      _exit(0);  // not reached when the constructor aborts
+    }
+    CHECK(child > 0);
+    int status = 0;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFSIGNALED(status));
+    CHECK_EQ(WIFSIGNALED(status) ? WTERMSIG(status) : 0, SIGABRT);
+#endif
+  }
+  CHECK_EQ(Breaker::validate(kConfig), FAILWELL_OK);
+  CHECK_EQ(Breaker::validate(base(1)), FAILWELL_OK);
+}
+
+void test_permits() {
+  Breaker b(base(100));
+
+  // Admitted: a pending permit; reporting it once counts.
+  BreakerPermit p = b.try_acquire(42, O);
+  CHECK(p.admitted());
+  CHECK(static_cast<bool>(p));
+  CHECK(p.pending());
+  CHECK(!p.is_probe());
+  CHECK_EQ(p.status(), FAILWELL_OK);
+  CHECK_EQ(p.retry_after(), 0);
+  CHECK_EQ(p.acquired_at(), 42);
+  CHECK_EQ(p.success(43), FAILWELL_OK);
+  CHECK(!p.pending());
+  CHECK(p.admitted());  // still says it was admitted
+  CHECK_EQ(p.success(43), FAILWELL_PERMIT_SPENT);
+  CHECK_EQ(p.failure(43), FAILWELL_PERMIT_SPENT);
+  CHECK_EQ(p.latency(43, 1), FAILWELL_PERMIT_SPENT);
+  CHECK_EQ(p.ignore(43), FAILWELL_PERMIT_SPENT);
+  CHECK_EQ(b.snapshot().count_window.calls, 1);
+
+  // Every report kind.
+  CHECK_EQ(b.try_acquire(44).failure(44), FAILWELL_OK);
+  CHECK_EQ(b.try_acquire(44).latency(45, 1), FAILWELL_OK);
+  CHECK_EQ(b.try_acquire(44).ignore(45), FAILWELL_OK);
+  BreakerSnapshot s = b.snapshot();
+  CHECK_EQ(s.count_window.calls, 3);
+  CHECK_EQ(s.count_window.failures, 1);
+  CHECK_EQ(s.consecutive_failures, 0);
+
+  // Dropped unreported: ignored, counts nowhere.
+  { BreakerPermit dropped = b.try_acquire(46); }
+  CHECK_EQ(b.snapshot().count_window.calls, 3);
+
+  // Moves: the moved-from permit reports nothing.
+  BreakerPermit first = b.try_acquire(47);
+  BreakerPermit second = std::move(first);
+  CHECK(!first.pending());  // NOLINT(bugprone-use-after-move)
+  CHECK(second.pending());
+  CHECK_EQ(first.failure(47), FAILWELL_NULL_POINTER);  // NOLINT
+  CHECK_EQ(second.failure(47), FAILWELL_OK);
+  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+
+  // Invalid tier: refused, retry_after UINT64_MAX, reports refused.
+  BreakerPermit bad = b.try_acquire(48, static_cast<Tier>(3));
+  CHECK(!bad);
+  CHECK_EQ(bad.status(), FAILWELL_INVALID_TIER);
+  CHECK_EQ(bad.retry_after(), UINT64_MAX);
+  CHECK(!bad.pending());
+  CHECK_EQ(bad.success(48), FAILWELL_PERMIT_INVALID);
+
+  // Stale: a permit that outlived a trip.
+  BreakerPermit old = b.try_acquire(49);
+  trip(b, 50);
+  CHECK_EQ(old.success(51), FAILWELL_PERMIT_STALE);
+  CHECK_EQ(old.success(51), FAILWELL_PERMIT_SPENT);
+
+  // Refused while open: not pending, reports invalid, nothing to release.
+  BreakerPermit refused = b.try_acquire(60);
+  CHECK(!refused.admitted());
+  CHECK_EQ(refused.status(), FAILWELL_BREAKER_OPEN);
+  CHECK_EQ(refused.retry_after(), 90);
+  CHECK_EQ(refused.failure(60), FAILWELL_PERMIT_INVALID);
+}
+
+void test_probe_raii() {
+  Breaker b(base(100).half_open(1, 2, 1, 50));
+  trip(b, 0);
+  {
+    BreakerPermit probe = b.try_acquire(100);
+    CHECK(probe.is_probe());
+    CHECK(b.snapshot().state == BreakerState::HalfOpen);
+    CHECK_EQ(b.snapshot().probes_in_flight, 1);
+    BreakerPermit busy = b.try_acquire(110);
+    CHECK_EQ(busy.status(), FAILWELL_PROBES_BUSY);
+    CHECK_EQ(busy.retry_after(), 40);
+    BreakerPermit optional = b.try_acquire(110, O);
+    CHECK_EQ(optional.status(), FAILWELL_NOT_PROBING);
+    CHECK_EQ(optional.retry_after(), 0);
+    // An early exit: the destructor gives the slot back.
+  }
+  BreakerSnapshot s = b.snapshot();
+  CHECK(s.state == BreakerState::HalfOpen);
+  CHECK_EQ(s.probes_in_flight, 0);
+  CHECK_EQ(s.probe_successes, 0);
+  CHECK_EQ(s.probe_failures, 0);
+
+  // Move assignment releases the permit it replaces.
+  BreakerPermit held = b.try_acquire(120);
+  CHECK(held.is_probe());
+  held = b.try_acquire(120);  // refused: the slot is still held ...
+  CHECK_EQ(held.status(), FAILWELL_PROBES_BUSY);
+  CHECK_EQ(b.snapshot().probes_in_flight, 0);  // ... and was released by the assignment
+  held = b.try_acquire(121);
+  CHECK(held.is_probe());
+  CHECK_EQ(held.success(122), FAILWELL_OK);
+  BreakerPermit next = b.try_acquire(123);
+  CHECK_EQ(next.success(124), FAILWELL_OK);
+  CHECK(b.snapshot().state == BreakerState::Closed);
+
+  // Handing a permit over to C.
+  BreakerPermit handed = b.try_acquire(200);
+  failwell_permit_t raw = handed.into_native();
+  CHECK(!handed.pending());
+  CHECK_EQ(raw.acquired_at, 200);
+  CHECK_EQ(failwell_breaker_failure(b.native_handle(), &raw, 201), FAILWELL_OK);
+  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+}
+
+void test_life_cycle() {
+  Breaker b(kConfig.jitter(0, 0));
+  BreakerSnapshot s = b.snapshot();
+  CHECK(s.state == BreakerState::Closed);
+  CHECK(!s.next_transition.has_value());
+  CHECK_EQ(s.generation, 0);
+
+  // Trip by failure rate: 2 failures of 4 calls.
+  call(b, 0, true);
+  call(b, 0, false);
+  call(b, 0, true);
+  CHECK(b.snapshot().state == BreakerState::Closed);
+  call(b, 0, false);
+  s = b.snapshot();
+  CHECK(s.state == BreakerState::Open);
+  CHECK(s.next_transition.has_value());
+  CHECK_EQ(s.next_transition.value_or(0), 100);
+  CHECK_EQ(s.trips, 1);
+  CHECK_EQ(s.count_window.calls, 4);
+  CHECK_EQ(s.time_window.failures, 2);
+
+  // Half-open: two probes at once, three successes close (to a ramp).
+  BreakerPermit p1 = b.try_acquire(100);
+  BreakerPermit p2 = b.try_acquire(100, O);  // Optional may probe here
+  CHECK(p1.is_probe() && p2.is_probe());
+  CHECK_EQ(b.try_acquire(101, I).status(), FAILWELL_PROBES_BUSY);
+  CHECK_EQ(p1.success(102), FAILWELL_OK);
+  CHECK_EQ(p2.success(103), FAILWELL_OK);
+  CHECK_EQ(b.try_acquire(104).success(104), FAILWELL_OK);
+  s = b.snapshot();
+  CHECK(s.state == BreakerState::Closed);
+  CHECK_EQ(s.ramp_stage, 1);
+  CHECK_EQ(s.next_transition.value_or(0), 1104);
+
+  // Stage 1: Essential 10 %, Important (one stage late) none.
+  int admitted = 0;
+  for (int i = 0; i < 1000; ++i) {
+    BreakerPermit p = b.try_acquire(200);
+    if (p) {
+      ++admitted;
+      CHECK_EQ(p.success(200), FAILWELL_OK);
+    } else {
+      CHECK_EQ(p.status(), FAILWELL_RAMP_SHED);
+    }
+  }
+  CHECK_EQ(admitted, 100);
+  CHECK_EQ(b.try_acquire(200, I).status(), FAILWELL_RAMP_SHED);
+
+  // A failure during the ramp (probe_failures = 1) rolls it back.
+  BreakerPermit p = b.try_acquire(300);
+  while (!p) {
+    p = b.try_acquire(300);
+  }
+  CHECK_EQ(p.failure(301), FAILWELL_OK);
+  s = b.snapshot();
+  CHECK(s.state == BreakerState::Open);
+  CHECK_EQ(s.trips, 2);
+  CHECK_EQ(s.next_transition.value_or(0), 501);  // 200 ticks: backed off
+
+  // Operator actions.
+  b.force_open(400);
+  BreakerPermit forced = b.try_acquire(UINT64_MAX);
+  CHECK_EQ(forced.status(), FAILWELL_FORCED_OPEN);
+  CHECK_EQ(forced.retry_after(), UINT64_MAX);
+  CHECK(b.snapshot().state == BreakerState::ForcedOpen);
+  CHECK(!b.snapshot().next_transition);
+  b.disable(401);
+  for (int i = 0; i < 10; ++i) {
+    call(b, 401, true);
+  }
+  s = b.snapshot();
+  CHECK(s.state == BreakerState::Disabled);
+  CHECK_EQ(s.time_window.failures, 10);  // the count window also holds the 301 failure
+  CHECK_EQ(s.count_window.failures, 11);
+  b.reset(402);
+  s = b.snapshot();
+  CHECK(s.state == BreakerState::Closed);
+  CHECK_EQ(s.count_window.calls, 0);
+  CHECK_EQ(s.trips, 0);
+  CHECK_EQ(s.ramp_stage, 0);
+
+  // Time at the edges: open for good on this clock after a trip at the end.
+  Breaker edge(base(100).trip_on_consecutive_failures(1));
+  call(edge, UINT64_MAX, true);
+  CHECK_EQ(edge.snapshot().next_transition.value_or(0), UINT64_MAX);
+  BreakerPermit late = edge.try_acquire(0);
+  CHECK_EQ(late.status(), FAILWELL_BREAKER_OPEN);
+  CHECK_EQ(late.retry_after(), UINT64_MAX);
+  edge.reset(0);
+  call(edge, 0, false);
+}
+
+void test_native_handle() {
+  Breaker b(base(100));
+  failwell_permit_t raw{};
+  std::uint64_t retry = 7;
+  CHECK_EQ(failwell_breaker_acquire(b.native_handle(), 0, FAILWELL_TIER_ESSENTIAL, &raw, &retry),
+           FAILWELL_OK);
+  CHECK_EQ(retry, 0);
+  CHECK_EQ(failwell_breaker_failure(b.native_handle(), &raw, 1), FAILWELL_OK);
+  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+
+  // The C object is bound to its address: a byte copy is refused.
+  failwell_breaker_t copy;
+  std::memcpy(&copy, b.native_handle(), sizeof copy);
+  CHECK_EQ(failwell_breaker_acquire(&copy, 0, FAILWELL_TIER_ESSENTIAL, &raw, nullptr),
+           FAILWELL_UNINITIALIZED);
+  const Breaker& view = b;
+  failwell_breaker_snapshot_t s{};
+  CHECK_EQ(failwell_breaker_snapshot(view.native_handle(), &s), FAILWELL_OK);
+  CHECK_EQ(s.consecutive_failures, 1);
+}
+
+void test_statics_and_members() {
+  call(global_breaker, 0, true);
+  CHECK_EQ(global_breaker.snapshot().consecutive_failures, 1);
+
+  call(function_local_breaker(), 0, true);
+  CHECK(function_local_breaker().snapshot().state == BreakerState::Open);
+
+  Client client(base(100));
+  while (client.breaker.snapshot().state == BreakerState::Closed) {
+    BreakerPermit p = client.breaker.try_acquire(0);
+    ++client.calls;
+    CHECK_EQ(p.failure(0), FAILWELL_OK);
+  }
+  CHECK_EQ(client.calls, 3);
+}
+
+// ---- contention -------------------------------------------------------------
+
+constexpr unsigned kThreads = 8;
+constexpr unsigned long kIterations = 3000;
+constexpr std::uint64_t kFailFrom = 5000;
+constexpr std::uint64_t kFailUntil = 11000;
+constexpr std::uint32_t kProbes = 3;
+
+struct Tally {
+  unsigned long admitted = 0;
+  unsigned long refused = 0;
+  unsigned long probes = 0;
+  unsigned long unexpected = 0;
+  std::uint32_t max_in_flight = 0;
+};
+
+void test_contention() {
+  Breaker b(BreakerConfig(200)
+                .trip_on_consecutive_failures(20)
+                .trip_on_failure_rate(500, 20)
+                .bucket_width(100)
+                .backoff(2000, 1600, 2000)
+                .half_open(kProbes, 5, 2, 1000)
+                .ramp({250, 500}, 300));
+  std::atomic<std::uint64_t> clock{0};
+  std::atomic<unsigned> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<Tally> tallies(kThreads);
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Tally& tally = tallies[t];
+      const Tier tier = static_cast<Tier>(t % 3);
+      ready.fetch_add(1);
+      while (!go.load()) {
+        std::this_thread::yield();
+      }
+      for (unsigned long i = 0; i < kIterations; ++i) {
+        const std::uint64_t now = clock.fetch_add(1);
+        BreakerPermit p = b.try_acquire(now, tier);
+        if (p) {
+          ++tally.admitted;
+          if (p.is_probe()) {
+            ++tally.probes;
+            std::this_thread::yield();  // in flight while others run
+          }
+          const std::uint64_t done = clock.load();
+          Status reported = FAILWELL_OK;
+          if (i % 17 == 0) {
+            continue;  // dropped: the destructor reports it ignored
+          } else if (done >= kFailFrom && done < kFailUntil) {
+            reported = p.failure(done);
+          } else {
+            reported = p.success(done);
+          }
+          if (reported != FAILWELL_OK && reported != FAILWELL_PERMIT_STALE) {
+            ++tally.unexpected;
+          }
+        } else {
+          ++tally.refused;
+          const Status st = p.status();
+          if (st != FAILWELL_BREAKER_OPEN && st != FAILWELL_PROBES_BUSY &&
+              st != FAILWELL_NOT_PROBING && st != FAILWELL_RAMP_SHED) {
+            ++tally.unexpected;
+          }
+        }
+        if (i % 64 == 0) {
+          std::this_thread::yield();
+        }
+        const BreakerSnapshot s = b.snapshot();
+        if (s.probes_in_flight > tally.max_in_flight) {
+          tally.max_in_flight = s.probes_in_flight;
+        }
+        if (s.state == BreakerState::ForcedOpen || s.state == BreakerState::Disabled) {
+          ++tally.unexpected;
+        }
+      }
+    });
+  }
+  while (ready.load() != kThreads) {
+    std::this_thread::yield();
+  }
+  go.store(true);
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  Tally total;
+  for (const Tally& t : tallies) {
+    total.admitted += t.admitted;
+    total.refused += t.refused;
+    total.probes += t.probes;
+    total.unexpected += t.unexpected;
+    total.max_in_flight = std::max(total.max_in_flight, t.max_in_flight);
+  }
+  std::printf("contention: %lu admitted (%lu probes), %lu refused, at most %u probes in flight\n",
+              total.admitted, total.probes, total.refused, total.max_in_flight);
+  CHECK_EQ(total.admitted + total.refused, kThreads * kIterations);
+  CHECK_EQ(total.unexpected, 0);
+  CHECK(total.max_in_flight <= kProbes);
+  CHECK(total.refused > 0);
+  CHECK(total.probes > 0);
+  CHECK(b.snapshot().trips >= 1);
+
+  // Healed: healthy calls from here close the breaker and end the ramp.
+  std::uint64_t now = clock.load();
+  const std::uint64_t limit = now + 10000;
+  for (; now < limit; ++now) {
+    const BreakerSnapshot s = b.snapshot();
+    if (s.state == BreakerState::Closed && s.ramp_stage == 0) {
+      break;
+    }
+    BreakerPermit p = b.try_acquire(now);
+    if (p) {
+      CHECK_EQ(p.success(now), FAILWELL_OK);
+    }
+  }
+  CHECK(now < limit);
+  const BreakerSnapshot s = b.snapshot();
+  CHECK(s.state == BreakerState::Closed);
+  CHECK_EQ(s.ramp_stage, 0);
+  CHECK_EQ(s.probes_in_flight, 0);
+}
+
+}  // namespace
+
+int main() {
+  test_construction_errors();  // first: forks, when built without exceptions
+  test_config();
+  test_permits();
+  test_probe_raii();
+  test_life_cycle();
+  test_native_handle();
+  test_statics_and_members();
+  test_contention();
+
+  std::printf("%lu passed, %lu failed\n", checks_run - checks_failed, checks_failed);
+  return checks_failed == 0 ? 0 : 1;
+}

@@ -5,4 +5,5 @@
 //! The C and C++ test programs live beside this crate, in `tests/c` and
 //! `tests/cpp`.
 
+pub mod breaker_model;
 pub mod limiter_model;

@@ -39,10 +39,10 @@ const DEFAULT_SECONDS: u64 = 60;
 /// Largest input libFuzzer generates, in bytes: enough for dozens of calls
 /// or steps, short enough to keep executions fast.
 const MAX_LEN: u32 = 512;
-/// Targets that reach no `unsafe` code (the core and the reference model are
+/// Targets that reach no `unsafe` code (the core and the reference models are
 /// safe Rust), so AddressSanitizer could find nothing there that Rust's own
 /// checks do not: they run without it. Everything else runs under ASan.
-const NO_SANITIZER: &[&str] = &["limiter_model"];
+const NO_SANITIZER: &[&str] = &["limiter_model", "breaker_model"];
 
 /// The outcome of one target's run.
 struct Outcome {

@@ -58,13 +58,14 @@ pub(crate) fn div_u64(n: u64, d: u64) -> u64 {
     quotient
 }
 
-/// `value × permille / 1000`, saturating at `u64::MAX`.
+/// `⌊value × permille / 1000⌋`, exactly, saturating at `u64::MAX`.
 pub(crate) fn mul_permille(value: u64, permille: u32) -> u64 {
-    match value.checked_mul(u64::from(permille)) {
-        Some(product) => div_u64(product, 1_000),
-        // value ≥ 2⁶⁴ / 2³², so divide first: the error is below one part in 2³².
-        None => div_u64(value, 1_000).saturating_mul(u64::from(permille)),
-    }
+    // value = 1000·q + r, so value × p / 1000 = q × p + ⌊r × p / 1000⌋.
+    let q = div_u64(value, 1_000);
+    let r = value.wrapping_sub(q.wrapping_mul(1_000));
+    let fraction = div_u64(r.wrapping_mul(u64::from(permille)), 1_000);
+    q.saturating_mul(u64::from(permille))
+        .saturating_add(fraction)
 }
 
 #[cfg(test)]
@@ -139,11 +140,24 @@ mod tests {
         assert_eq!(mul_permille(1_000, 1_500), 1_500);
         assert_eq!(mul_permille(7, 2_000), 14);
         assert_eq!(mul_permille(999, 1), 0);
-        assert_eq!(mul_permille(u64::MAX, 1_000), u64::MAX / 1_000 * 1_000);
+        assert_eq!(mul_permille(u64::MAX, 1_000), u64::MAX);
         assert_eq!(mul_permille(u64::MAX, 2_000), u64::MAX);
-        assert_eq!(
-            mul_permille(u64::MAX / 2, 1_000),
-            u64::MAX / 2 / 1_000 * 1_000
-        );
+        assert_eq!(mul_permille(u64::MAX / 2, 1_000), u64::MAX / 2);
+        // Exact where the product needs more than 64 bits.
+        let mut value: u64 = (1 << 60) + 999;
+        for _ in 0..2_000 {
+            for permille in [0, 1, 999, 1_000, 1_001, 1_500, 2_000, u32::MAX] {
+                let exact = u128::from(value) * u128::from(permille) / 1_000;
+                let expected = u64::try_from(exact).unwrap_or(u64::MAX);
+                assert_eq!(
+                    mul_permille(value, permille),
+                    expected,
+                    "{value} {permille}"
+                );
+            }
+            value = value
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+        }
     }
 }

@@ -73,6 +73,12 @@ impl StateWord {
         self.word.fetch_max(value, ordering::RELAXED)
     }
 
+    /// Replaces the value.
+    #[inline]
+    pub(crate) fn store(&self, value: u64) {
+        self.word.store(value, ordering::RELAXED);
+    }
+
     /// The current value, ordered before every later access: whatever was
     /// written before the [`compare_exchange`](Self::compare_exchange) that
     /// stored it is visible after this load.
@@ -162,6 +168,12 @@ impl StateWord {
             cell.set(new);
             Ok(found)
         })
+    }
+
+    /// Replaces the value.
+    #[inline]
+    pub(crate) fn store(&self, value: u64) {
+        critical_section::with(|cs| self.word.borrow(cs).set(value));
     }
 
     /// Raises the value to `value` if it is smaller; returns the previous value.

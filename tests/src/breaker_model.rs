@@ -97,9 +97,9 @@ impl Deviations {
     /// sequence by a `strict_*` test in `tests/tests/breaker_props.rs`.
     pub const CORE: Deviations = Deviations {
         probe_identity: true,
-        probes_busy_retry_after: true,
+        probes_busy_retry_after: false,
         bucket_sequence_cap: true,
-        backoff_rounding: true,
+        backoff_rounding: false,
     };
 }
 
@@ -475,6 +475,18 @@ impl Buckets {
 
     fn stats(&self) -> WindowStats {
         stats(self.calls.iter().map(|(_, call)| call))
+    }
+
+    /// An operator's reset: empty, with the head at the bucket holding `now`.
+    fn reset(&mut self, now: u64) {
+        self.calls.clear();
+        if self.in_use() {
+            let mut bucket = now / self.width;
+            if self.sequence_cap {
+                bucket = bucket.min(BUCKET_SEQUENCE_MAX);
+            }
+            self.head = bucket;
+        }
     }
 }
 
@@ -861,8 +873,13 @@ impl BreakerModel {
                 slow: false,
             },
             Outcome::Ignored if ticket.probe != 0 => return self.record_probe(ticket, now, None),
-            // Counted nowhere.
-            Outcome::Ignored => return Recorded::Counted,
+            // Counted nowhere; stale if no closed-state ticket can be of this generation.
+            Outcome::Ignored => {
+                return match self.phase {
+                    Phase::Closed { .. } | Phase::Disabled => Recorded::Counted,
+                    _ => Recorded::Stale,
+                };
+            }
         };
         if ticket.probe != 0 {
             // A slow probe is a failed one.
@@ -990,8 +1007,9 @@ impl BreakerModel {
         let phase = match state {
             State::Closed => {
                 self.calls.clear();
-                self.buckets.calls.clear();
-                self.mark = self.mark.max(now);
+                self.buckets.reset(now);
+                // A reset starts time over at `now`, forwards or back.
+                self.mark = now;
                 self.trips = 0;
                 Phase::Closed {
                     stage: 0,

@@ -120,7 +120,7 @@ pub enum Rejection {
     },
     /// Half-open with every probe slot taken. A slot frees when a probe
     /// reports, and at the latest in `retry_after` ticks, when the probes in
-    /// flight time out.
+    /// flight time out (`u64::MAX`: not on this clock).
     ProbesBusy {
         /// Ticks from `now` until the probes in flight time out.
         retry_after: u64,
@@ -400,8 +400,9 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                             return Err(Rejection::NotProbing);
                         }
                         let in_flight = word.low_counter();
-                        let elapsed = now.saturating_sub(self.mark.load());
-                        if in_flight != 0 && elapsed >= config.probe_timeout {
+                        // When the probes in flight time out; `None`: never on this clock.
+                        let timeout = self.mark.load().checked_add(config.probe_timeout);
+                        if in_flight != 0 && timeout.is_some_and(|timeout| now >= timeout) {
                             // Every probe in flight has timed out: each counts as failed.
                             let lost = u8::try_from(in_flight.count_ones()).unwrap_or(u8::MAX);
                             let failures = word.high_counter().saturating_add(lost);
@@ -417,7 +418,8 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                             let free = !in_flight & self.settings.probe_mask;
                             if free == 0 {
                                 return Err(Rejection::ProbesBusy {
-                                    retry_after: config.probe_timeout.saturating_sub(elapsed),
+                                    retry_after: timeout
+                                        .map_or(u64::MAX, |timeout| timeout.saturating_sub(now)),
                                 });
                             }
                             let slot = free.trailing_zeros();
@@ -518,8 +520,13 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         if failed {
             return self.record_closed(word, now, FILLED | FAILED);
         }
-        // Ignored: counted nowhere.
-        Recorded::Counted
+        // Ignored: counted nowhere (and, as for any closed-state outcome, a
+        // ticket that cannot be one is stale).
+        if word.is(State::Closed) || word.is(State::Disabled) {
+            Recorded::Counted
+        } else {
+            Recorded::Stale
+        }
     }
 
     /// A closed-state (or disabled) outcome, `code` as kept in the windows.
@@ -755,8 +762,10 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         loop {
             let next = if state == State::Closed {
                 self.calls.clear();
-                self.buckets.clear();
-                self.mark.fetch_max(now);
+                self.buckets.reset(now, self.settings.config.bucket_width);
+                // Stored, not raised: an operator's reset is how a breaker
+                // recovers from a spurious clock reading far in the future.
+                self.mark.store(now);
                 word.enter(State::Closed, 0, 0)
             } else {
                 word.enter(state, 0, word.trips())
@@ -780,7 +789,9 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     }
 
     /// Closes the breaker at full traffic with empty windows and the backoff
-    /// started over, from any state.
+    /// started over, from any state. Time starts over at `now` too: deadlines
+    /// and the time window's buckets set by a clock that read far ahead are
+    /// dropped.
     pub fn reset(&self, now: u64) {
         self.force(now, State::Closed, Reason::Operator);
     }

@@ -344,6 +344,15 @@ impl<const B: usize> TimeWindow<B> {
         }
     }
 
+    /// Empties every bucket and moves the head to the bucket holding `now`,
+    /// forwards or back (an operator's reset).
+    pub(crate) fn reset(&self, now: u64, width: u64) {
+        self.clear();
+        if B > 0 && width > 0 {
+            self.head.store(div_u64(now, width).min(SEQUENCE_MAX) << 16);
+        }
+    }
+
     /// Empties every bucket: `B` expiries, done only when the breaker closes.
     pub(crate) fn clear(&self) {
         for index in 0..B {

@@ -297,9 +297,10 @@ typedef struct FAILWELL_ALIGNED(8) {
 //
 // Write none of its fields. Reporting marks this struct spent, so
 // reporting it again is FAILWELL_PERMIT_SPENT. A *copy* made before the
-// first report is not marked: a copy of a probe's permit is caught by the
-// breaker (FAILWELL_PERMIT_STALE), but a copy of a closed-state permit
-// reported again counts a second time. Do not report copies.
+// first report is not marked: a copy of a closed-state permit reported
+// again counts a second time, and a copy of a probe's permit is caught
+// (FAILWELL_PERMIT_STALE) only while no newer probe holds its slot. Do not
+// report copies.
 //
 // Report every permit, `failwell_breaker_ignore` if the call was abandoned:
 // a closed-state permit never reported counts nowhere, but a probe's holds

@@ -65,8 +65,9 @@ pub struct Deviations {
     /// The breaker knows a probe only by generation and slot, so a probe
     /// ticket reported again after its slot was taken by a newer probe of
     /// the same generation (or a ticket forged with another `acquired_at`)
-    /// is counted as that newer probe's outcome. Documented: "a probe's
-    /// second report is `Recorded::Stale`".
+    /// is counted as that newer probe's outcome. Documented on `Ticket` as
+    /// a limit ("report each ticket once"); the strict test shows the
+    /// stronger behaviour a per-grant probe id would give.
     pub probe_identity: bool,
     /// `ProbesBusy::retry_after` is `probe_timeout − (now − mark)` with a
     /// saturating subtraction: with a clock that went back behind the latest
@@ -76,7 +77,7 @@ pub struct Deviations {
     pub probes_busy_retry_after: bool,
     /// Time buckets are numbered in 48 bits: past bucket 2⁴⁸ − 1 (tick
     /// `2⁴⁸ × bucket_width`) the head stops moving and every call counts in
-    /// it, never expiring.
+    /// it, never expiring. Documented as a limit on `Config::bucket_width`.
     pub bucket_sequence_cap: bool,
     /// A backoff step whose product `duration × factor` overflows 64 bits
     /// divides first, `(duration / 1000) × factor`, which is lower than the

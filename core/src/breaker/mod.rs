@@ -164,7 +164,11 @@ pub enum Outcome {
 ///
 /// [`Breaker::record`] takes it back. Unlike a [`Permit`], a ticket can be
 /// copied, so nothing stops a closed-state ticket from being reported
-/// twice; a probe's second report is [`Recorded::Stale`].
+/// twice. A probe is known by its generation and slot: its second report is
+/// [`Recorded::Stale`] while the slot is free, but once a newer probe of the
+/// same generation holds the slot, a second report of the old ticket counts
+/// as the newer probe's outcome (and the newer probe's own report is then
+/// stale). Report each ticket once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Ticket {

@@ -22,9 +22,8 @@ pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU8};
 #[cfg(not(loom))]
 pub(crate) use portable_atomic::{AtomicU32, AtomicU8};
 
-/// The ordering of every atomic access in the crate: each decision depends on
-/// one word at a time, and no other memory is published through them.
-pub(crate) use ordering::RELAXED;
+/// Orderings: relaxed unless a module says why it needs more.
+pub(crate) use ordering::{ACQ_REL, RELAXED, RELEASE};
 
 /// A 64-bit word read and updated atomically.
 pub(crate) struct StateWord {
@@ -207,8 +206,8 @@ mod ordering {
     use loom::sync::atomic::Ordering;
 
     pub(crate) const RELAXED: Ordering = Ordering::Relaxed;
+    pub(crate) const RELEASE: Ordering = Ordering::Release;
     #[cfg(any(loom, target_has_atomic = "64"))]
     pub(crate) const ACQUIRE: Ordering = Ordering::Acquire;
-    #[cfg(any(loom, target_has_atomic = "64"))]
     pub(crate) const ACQ_REL: Ordering = Ordering::AcqRel;
 }

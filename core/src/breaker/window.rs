@@ -11,9 +11,16 @@
 //! number of recordings in progress; a sum caught below zero reads as 0,
 //! so a transient can only hide a failure, never invent one beyond those in
 //! progress.
+//!
+//! Two races leave a lasting mark, both rare and both on the safe side:
+//! a call recorded into a time bucket at the instant a concurrent call
+//! moves the head past it can be lost, or lose its failed or slow mark
+//! (counted as a plain success); and an outcome whose report overlaps a
+//! reset, or a close after a whole open period, can land in the emptied
+//! windows (one per report in flight).
 
 use crate::arith::{div_to_u32, div_u64};
-use crate::sync::{AtomicU32, AtomicU8, StateWord, RELAXED};
+use crate::sync::{AtomicU32, AtomicU8, StateWord, ACQ_REL, RELAXED, RELEASE};
 
 /// One outcome, as kept in a count-window slot.
 pub(crate) const FILLED: u8 = 0b100;
@@ -96,15 +103,18 @@ impl Sums {
     }
 
     /// Adds one outcome; returns the calls counted after it.
+    ///
+    /// The marks first, then the call with release ordering, so an expiry
+    /// that takes the call (acquiring) takes the marks too: see
+    /// [`TimeWindow::expire`].
     fn add(&self, code: u8) -> u32 {
-        let calls = self.calls.fetch_add(1, RELAXED).wrapping_add(1);
         if code & FAILED != 0 {
             self.failures.fetch_add(1, RELAXED);
         }
         if code & SLOW != 0 {
             self.slow.fetch_add(1, RELAXED);
         }
-        calls
+        self.calls.fetch_add(1, RELEASE).wrapping_add(1)
     }
 
     fn read(&self) -> WindowStats {
@@ -328,12 +338,23 @@ impl<const B: usize> TimeWindow<B> {
         }
     }
 
+    /// Empties bucket `index` into nothing, taking its counts off the sums.
+    ///
+    /// Calls first (acquiring), then the failed and slow marks, the reverse
+    /// of [`Sums::add`]. A call recorded into the bucket meanwhile is either
+    /// taken whole, kept whole, or kept without its marks (counted as a
+    /// plain success): never a mark without its call, which could make one
+    /// success look like a 100 % failure rate. It can also be taken whole,
+    /// that is lost: the head moved past it as it was recorded.
     fn expire(&self, index: usize) {
         let Some(bucket) = self.buckets.get(index) else {
             return;
         };
+        let calls = bucket.sums.calls.swap(0, ACQ_REL);
+        if calls != 0 {
+            self.sums.calls.fetch_sub(calls, RELAXED);
+        }
         for (from, to) in [
-            (&bucket.sums.calls, &self.sums.calls),
             (&bucket.sums.failures, &self.sums.failures),
             (&bucket.sums.slow, &self.sums.slow),
         ] {

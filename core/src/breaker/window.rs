@@ -12,12 +12,13 @@
 //! so a transient can only hide a failure, never invent one beyond those in
 //! progress.
 //!
-//! Two races leave a lasting mark, both rare and both on the safe side:
+//! Two races leave a lasting mark, each bounded by the reports in flight:
 //! a call recorded into a time bucket at the instant a concurrent call
-//! moves the head past it can be lost, or lose its failed or slow mark
-//! (counted as a plain success); and an outcome whose report overlaps a
-//! reset, or a close after a whole open period, can land in the emptied
-//! windows (one per report in flight).
+//! moves the head and empties that bucket can be lost (a lost success
+//! raises the failure rate by that one call) or lose its failed or slow
+//! mark (counted as a plain success), but a mark is never kept without its
+//! call; and an outcome whose report overlaps a reset, or a close after a
+//! whole open period, can land in the emptied windows.
 
 use crate::arith::{div_to_u32, div_u64};
 use crate::sync::{AtomicU32, AtomicU8, StateWord, ACQ_REL, RELAXED, RELEASE};

@@ -544,8 +544,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         let config = &self.settings.config;
         let minimum = config.minimum_calls;
         let in_count = self.calls.record(code, minimum);
-        let in_time = config.bucket_width != 0
-            && self.buckets.record(now, config.bucket_width, code, minimum);
+        let in_time = self.buckets.record(now, config.bucket_width, code, minimum);
         let judge_rates = code != FILLED || in_count || in_time;
         // A plain success with no failures in a row to reset and no window
         // newly judged changes nothing: the healthy path ends here.

@@ -269,7 +269,8 @@ impl<const B: usize> TimeWindow<B> {
     /// before the head bucket (a clock that went back) counts in the head.
     #[inline]
     pub(crate) fn record(&self, now: u64, width: u64, code: u8, minimum: u32) -> bool {
-        if B == 0 {
+        // No buckets, or a width of 0: the time window is unused.
+        if B == 0 || width == 0 {
             return false;
         }
         let position = self.advance(now, width);

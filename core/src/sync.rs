@@ -23,7 +23,7 @@ pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU8};
 pub(crate) use portable_atomic::{AtomicU32, AtomicU8};
 
 /// Orderings: relaxed unless a module says why it needs more.
-pub(crate) use ordering::{ACQ_REL, RELAXED, RELEASE};
+pub(crate) use ordering::{ACQ_REL, RELAXED, SEQ_CST};
 
 /// A 64-bit word read and updated atomically.
 pub(crate) struct StateWord {
@@ -206,7 +206,7 @@ mod ordering {
     use loom::sync::atomic::Ordering;
 
     pub(crate) const RELAXED: Ordering = Ordering::Relaxed;
-    pub(crate) const RELEASE: Ordering = Ordering::Release;
+    pub(crate) const SEQ_CST: Ordering = Ordering::SeqCst;
     #[cfg(any(loom, target_has_atomic = "64"))]
     pub(crate) const ACQUIRE: Ordering = Ordering::Acquire;
     pub(crate) const ACQ_REL: Ordering = Ordering::AcqRel;

@@ -21,7 +21,7 @@
 //! whole open period, can land in the emptied windows.
 
 use crate::arith::{div_to_u32, div_u64};
-use crate::sync::{AtomicU32, AtomicU8, StateWord, ACQ_REL, RELAXED, RELEASE};
+use crate::sync::{AtomicU32, AtomicU8, StateWord, ACQ_REL, RELAXED, SEQ_CST};
 
 /// One outcome, as kept in a count-window slot.
 pub(crate) const FILLED: u8 = 0b100;
@@ -105,26 +105,30 @@ impl Sums {
 
     /// Adds one outcome; returns the calls counted after it.
     ///
-    /// The marks first, then the call with release ordering, so an expiry
-    /// that takes the call (acquiring) takes the marks too: see
-    /// [`TimeWindow::expire`].
+    /// The marks first, then the call, so an expiry that takes the call
+    /// takes the marks too: see [`TimeWindow::expire`].
+    ///
+    /// Sums are added and read sequentially consistent (on x86_64 the same
+    /// instructions as relaxed): a failure and a success recorded at once
+    /// must not both judge a window without the other's addition, or
+    /// neither would trip a breaker that any sequential order trips.
     fn add(&self, code: u8) -> u32 {
         if code & FAILED != 0 {
-            self.failures.fetch_add(1, RELAXED);
+            self.failures.fetch_add(1, SEQ_CST);
         }
         if code & SLOW != 0 {
-            self.slow.fetch_add(1, RELAXED);
+            self.slow.fetch_add(1, SEQ_CST);
         }
-        self.calls.fetch_add(1, RELEASE).wrapping_add(1)
+        self.calls.fetch_add(1, SEQ_CST).wrapping_add(1)
     }
 
     fn read(&self) -> WindowStats {
         // A sum above i32::MAX is one caught below zero (see the module docs).
         let clamp = |v: u32| if v > i32::MAX as u32 { 0 } else { v };
         WindowStats {
-            calls: clamp(self.calls.load(RELAXED)),
-            failures: clamp(self.failures.load(RELAXED)),
-            slow: clamp(self.slow.load(RELAXED)),
+            calls: clamp(self.calls.load(SEQ_CST)),
+            failures: clamp(self.failures.load(SEQ_CST)),
+            slow: clamp(self.slow.load(SEQ_CST)),
         }
     }
 }
@@ -192,13 +196,13 @@ impl<const N: usize> CountWindow<N> {
         ] {
             match (old & bit != 0, new & bit != 0) {
                 (false, true) => {
-                    let before = sum.fetch_add(1, RELAXED);
+                    let before = sum.fetch_add(1, SEQ_CST);
                     if bit == FILLED {
                         calls = Some(before.wrapping_add(1));
                     }
                 }
                 (true, false) => {
-                    sum.fetch_sub(1, RELAXED);
+                    sum.fetch_sub(1, SEQ_CST);
                 }
                 _ => {}
             }

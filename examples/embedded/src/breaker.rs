@@ -505,10 +505,10 @@ fn bad_configs(c: &mut Checks) {
         base.ramp(&[500, 500], 10),
         ConfigError::RampNotRising,
     );
-    check::<8, 4>(
+    check::<0, 4>(
         c,
-        "breaker config: no bucket width",
-        base.bucket_width(0),
+        "breaker config: a rate on time buckets of width 0",
+        base.trip_on_failure_rate(500, 2).bucket_width(0),
         ConfigError::ZeroBucketWidth,
     );
     check::<8, 0>(

@@ -18,34 +18,7 @@
 #include "failwell.h"
 
 /* ---- checks --------------------------------------------------------- */
-
-static unsigned long checks_run;
-static unsigned long checks_failed;
-
-static void check_true(int ok, const char *expr, const char *file, int line) {
-    checks_run++;
-    if (!ok) {
-        checks_failed++;
-        fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-    }
-}
-
-static void check_eq(unsigned long long actual, unsigned long long expected,
-                     const char *expr, const char *file, int line) {
-    checks_run++;
-    if (actual != expected) {
-        checks_failed++;
-        fprintf(stderr, "%s:%d: CHECK failed: %s: got %llu, expected %llu\n",
-                file, line, expr, actual, expected);
-    }
-}
-
-/* A condition that must hold. */
-#define CHECK(cond) check_true((cond) ? 1 : 0, #cond, __FILE__, __LINE__)
-/* An integer that must equal the expected value (both shown on failure). */
-#define CHECK_EQ(actual, expected)                                          \
-    check_eq((unsigned long long)(actual), (unsigned long long)(expected),  \
-             #actual " == " #expected, __FILE__, __LINE__)
+#include "checks.h"
 
 /* _Static_assert is C11; GCC and Clang accept it in C99 as an extension. */
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L

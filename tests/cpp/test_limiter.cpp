@@ -8,6 +8,7 @@
 // (file:line) and exits 1.
 
 #include "failwell.hpp"
+#include "checks.hpp"
 
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -24,34 +25,6 @@
 
 namespace {
 
-// ---- checks ---------------------------------------------------------------
-
-unsigned long checks_run = 0;
-unsigned long checks_failed = 0;
-
-void check_true(bool ok, const char* expr, const char* file, int line) {
-  ++checks_run;
-  if (!ok) {
-    ++checks_failed;
-    std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-  }
-}
-
-void check_eq(unsigned long long actual, unsigned long long expected,
-              const char* expr, const char* file, int line) {
-  ++checks_run;
-  if (actual != expected) {
-    ++checks_failed;
-    std::fprintf(stderr, "%s:%d: CHECK failed: %s: got %llu, expected %llu\n",
-                 file, line, expr, actual, expected);
-  }
-}
-
-#define CHECK(cond) check_true(static_cast<bool>(cond), #cond, __FILE__, __LINE__)
-#define CHECK_EQ(actual, expected)                                  \
-  check_eq(static_cast<unsigned long long>(actual),                 \
-           static_cast<unsigned long long>(expected),               \
-           #actual " == " #expected, __FILE__, __LINE__)
 
 using failwell::Decision;
 using failwell::RateLimiter;

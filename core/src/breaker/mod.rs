@@ -548,7 +548,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         let judge_rates = code != FILLED || in_count || in_time;
         // A plain success with no failures in a row to reset and no window
         // newly judged changes nothing: the healthy path ends here.
-        if disabled || (!judge_rates && word.low_counter() == 0) {
+        if (!judge_rates && word.is_closed_without_failures()) || disabled {
             return Recorded::Counted;
         }
         self.judge(word, now, code & FAILED != 0, judge_rates)

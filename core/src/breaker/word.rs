@@ -50,6 +50,13 @@ impl Word {
         self.0 & 0b111_111 == State::Closed as u64
     }
 
+    /// Closed with no failures in a row (at any ramp stage): one mask and
+    /// test, for the healthy path.
+    #[inline]
+    pub(crate) const fn is_closed_without_failures(self) -> bool {
+        self.0 & (0xFFFF << 32 | 0b111) == State::Closed as u64
+    }
+
     #[inline]
     pub(crate) const fn stage(self) -> u8 {
         (self.0 >> 3 & 0b111) as u8
@@ -125,6 +132,16 @@ mod tests {
         assert!(!word.is_closed_full());
         assert!(Word::INITIAL.is_closed_full());
         assert!(!Word::INITIAL.with_stage(1).is_closed_full());
+        assert!(Word::INITIAL.with_stage(1).is_closed_without_failures());
+        assert!(!Word::INITIAL
+            .with_counters(1, 0, 0)
+            .is_closed_without_failures());
+        assert!(Word::INITIAL
+            .with_counters(0, 3, 0)
+            .is_closed_without_failures());
+        assert!(!Word::INITIAL
+            .enter(State::Disabled, 0, 0)
+            .is_closed_without_failures());
     }
 
     #[test]

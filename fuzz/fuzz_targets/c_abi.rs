@@ -37,13 +37,20 @@
 //!   overwritten) give only statuses the function may return and keep the
 //!   out-pointer rules, without crashing (AddressSanitizer watches the
 //!   memory accesses).
+//!
+//! The storage, the object pointers into it, the arguments both C ABIs take
+//! and the status checks are shared with `c_abi_breaker`, in
+//! `common/mod.rs`.
 
 #![no_main]
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
 use std::ffi::{c_char, CStr};
-use std::mem::{align_of, size_of};
-use std::ptr::{self, null, null_mut};
+use std::mem::size_of;
+use std::ptr::null;
 
 use arbitrary::Arbitrary;
 use failwell::{LimiterConfig, RateLimiter, Rejection, Tier};
@@ -51,28 +58,28 @@ use failwell_ffi::failwell_status_t::{self, *};
 use failwell_ffi::{
     failwell_limiter_acquire, failwell_limiter_capacity, failwell_limiter_config_t,
     failwell_limiter_init, failwell_limiter_snapshot, failwell_limiter_snapshot_t,
-    failwell_limiter_t, failwell_status_str, failwell_tier_t, failwell_version,
-    FAILWELL_LIMITER_WORDS, FAILWELL_VERSION_MAJOR, FAILWELL_VERSION_MINOR, FAILWELL_VERSION_PATCH,
+    failwell_limiter_t, failwell_tier_t, failwell_version, FAILWELL_LIMITER_WORDS,
+    FAILWELL_VERSION_MAJOR, FAILWELL_VERSION_MINOR, FAILWELL_VERSION_PATCH,
 };
 use libfuzzer_sys::fuzz_target;
 
+use common::{
+    assert_one_of, assert_refused, check_known, check_status_str, out_ptr, ConfigSpace, Fill,
+    Input, Now, ObjPtr, Target, TierArg, SENTINEL32, SENTINEL64,
+};
+
 /// Limiter-sized slots in the storage buffer.
 const SLOTS: usize = 4;
-/// Bytes of one slot: one `failwell_limiter_t`.
-const SLOT_BYTES: usize = size_of::<failwell_limiter_t>();
-/// Words of storage: the slots and one spare word.
-const WORDS: usize = SLOTS * FAILWELL_LIMITER_WORDS + 1;
-/// Bytes of storage.
-const BYTES: usize = WORDS * 8;
 
-const _: () = assert!(SLOT_BYTES == FAILWELL_LIMITER_WORDS * 8);
-// Slots at multiples of SLOT_BYTES from an 8-aligned base are aligned.
-const _: () = assert!(align_of::<failwell_limiter_t>() <= align_of::<u64>());
-const _: () = assert!(SLOT_BYTES.is_multiple_of(align_of::<failwell_limiter_t>()));
+/// The storage: `SLOTS` limiters and a spare word.
+type Storage = common::Storage<failwell_limiter_t, Shadow, SLOTS>;
+
+const _: () = assert!(size_of::<failwell_limiter_t>() == FAILWELL_LIMITER_WORDS * 8);
+// SAFETY: a limiter is FAILWELL_LIMITER_WORDS `u64` words (asserted above):
+// no padding, so every byte the library writes is initialised.
+unsafe impl common::CObject for failwell_limiter_t {}
 
 /// Values no call writes, to see that out-pointers are left alone.
-const SENTINEL64: u64 = 0x0123_4567_89ab_cdef;
-const SENTINEL32: u32 = 0x89ab_cdef;
 const SENTINEL_SNAPSHOT: failwell_limiter_snapshot_t = failwell_limiter_snapshot_t {
     essential: SENTINEL32,
     important: SENTINEL32,
@@ -82,21 +89,6 @@ const SENTINEL_SNAPSHOT: failwell_limiter_snapshot_t = failwell_limiter_snapshot
 
 /// Longest run of one `Drain` operation.
 const DRAIN_MAX: u32 = 64;
-
-#[derive(Arbitrary, Debug)]
-struct Input {
-    fill: Fill,
-    ops: Vec<Op>,
-}
-
-/// The storage's initial contents.
-#[derive(Arbitrary, Debug)]
-enum Fill {
-    Zero,
-    Byte(u8),
-    /// These bytes from the start of the buffer, zeroes after them.
-    Bytes(Vec<u8>),
-}
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -142,25 +134,7 @@ enum Op {
     },
 }
 
-/// An object pointer.
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum ObjPtr {
-    Null,
-    Slot(u8),
-    /// `offset` (1..=7) bytes past the start of a slot.
-    Misaligned {
-        slot: u8,
-        offset: u8,
-    },
-}
-
-#[derive(Arbitrary, Debug)]
-enum ConfigPtr {
-    Null,
-    Aligned(ConfigArg),
-    /// The config at an odd address: it is only read, unaligned.
-    Unaligned(ConfigArg, u8),
-}
+type ConfigPtr = common::ConfigPtr<ConfigArg>;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
 enum ConfigArg {
@@ -215,32 +189,6 @@ impl ConfigArg {
     }
 }
 
-/// The next `now`, from the previous one.
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum Now {
-    Same,
-    Forward(u16),
-    Back(u16),
-    Zero,
-    Max,
-    NearMax(u16),
-    To(u64),
-}
-
-impl Now {
-    fn apply(self, now: u64) -> u64 {
-        match self {
-            Now::Same => now,
-            Now::Forward(d) => now.saturating_add(u64::from(d)),
-            Now::Back(d) => now.saturating_sub(u64::from(d)),
-            Now::Zero => 0,
-            Now::Max => u64::MAX,
-            Now::NearMax(d) => u64::MAX - u64::from(d),
-            Now::To(t) => t,
-        }
-    }
-}
-
 #[derive(Arbitrary, Debug, Clone, Copy)]
 enum CostArg {
     Small(u8),
@@ -254,35 +202,6 @@ impl CostArg {
             CostArg::Any(cost) => cost,
         }
     }
-}
-
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum TierArg {
-    Essential,
-    Important,
-    Optional,
-    Any(u32),
-}
-
-impl TierArg {
-    fn c(self) -> failwell_tier_t {
-        match self {
-            TierArg::Essential => 0,
-            TierArg::Important => 1,
-            TierArg::Optional => 2,
-            TierArg::Any(value) => value,
-        }
-    }
-}
-
-/// What the target knows a slot holds.
-enum Contents {
-    /// Zeroes or one repeated byte: refused, as the C tests check.
-    Pattern,
-    /// Anything else the input wrote: no promise but the status lists.
-    Garbage,
-    /// The bytes of a limiter initialised at slot `home`.
-    Object(Shadow),
 }
 
 /// A limiter as the Rust API sees it: same config, same admissions.
@@ -306,23 +225,6 @@ impl Shadow {
             admitted: Vec::new(),
             at: BTreeMap::new(),
         })
-    }
-
-    /// A copy of the state: the same config with the same admissions.
-    fn duplicate(&self) -> Shadow {
-        let limiter = RateLimiter::new(self.config).expect("the config was accepted before");
-        for &(now, cost, tier) in &self.admitted {
-            limiter
-                .try_acquire(now, cost, tier)
-                .expect("replaying an admission admits it again");
-        }
-        Shadow {
-            home: self.home,
-            config: self.config,
-            limiter,
-            admitted: self.admitted.clone(),
-            at: self.at.clone(),
-        }
     }
 
     /// The largest cost of `tier` from the config alone.
@@ -359,116 +261,41 @@ impl Shadow {
     }
 }
 
-impl Contents {
-    fn duplicate(&self) -> Contents {
-        match self {
-            Contents::Pattern => Contents::Pattern,
-            Contents::Garbage => Contents::Garbage,
-            Contents::Object(shadow) => Contents::Object(shadow.duplicate()),
+impl common::Shadow for Shadow {
+    fn home(&self) -> usize {
+        self.home
+    }
+
+    /// A copy of the state: the same config with the same admissions.
+    fn duplicate(&self) -> Shadow {
+        let limiter = RateLimiter::new(self.config).expect("the config was accepted before");
+        for &(now, cost, tier) in &self.admitted {
+            limiter
+                .try_acquire(now, cost, tier)
+                .expect("replaying an admission admits it again");
+        }
+        Shadow {
+            home: self.home,
+            config: self.config,
+            limiter,
+            admitted: self.admitted.clone(),
+            at: self.at.clone(),
         }
     }
 }
 
-/// What the target knows about the object an `ObjPtr` points at.
-enum Target {
-    /// Refused with this status whatever else the call says.
-    Refused(failwell_status_t),
-    /// Arbitrary bytes: no promise.
-    Unknown,
-    /// A limiter initialised at this address.
-    Live(usize),
-}
-
 struct Harness {
-    /// The storage: `BYTES` bytes, 8-aligned, owned (from `Box::into_raw`).
-    base: *mut u8,
-    contents: Vec<Contents>,
+    storage: Storage,
     now: u64,
     version: *const c_char,
 }
 
-impl Drop for Harness {
-    fn drop(&mut self) {
-        // SAFETY: `base` came from `Box::into_raw` of a `Box<[u64; WORDS]>`
-        // in `Harness::new` and is freed only here.
-        drop(unsafe { Box::from_raw(self.base.cast::<[u64; WORDS]>()) });
-    }
-}
-
 impl Harness {
     fn new(fill: &Fill) -> Harness {
-        let storage: Box<[u64; WORDS]> = Box::new([0; WORDS]);
-        let base = Box::into_raw(storage).cast::<u8>();
-        let mut harness = Harness {
-            base,
-            contents: (0..SLOTS).map(|_| Contents::Pattern).collect(),
+        Harness {
+            storage: Storage::new(fill),
             now: 0,
             version: null(),
-        };
-        match fill {
-            Fill::Zero => {}
-            Fill::Byte(byte) => {
-                // SAFETY: `base` is valid for writes of BYTES bytes.
-                unsafe { ptr::write_bytes(base, *byte, BYTES) };
-            }
-            Fill::Bytes(bytes) => {
-                let len = bytes.len().min(BYTES);
-                // SAFETY: `len` <= BYTES bytes into our own buffer, from a
-                // distinct allocation.
-                unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), base, len) };
-                for slot in 0..SLOTS {
-                    if slot * SLOT_BYTES < len {
-                        harness.contents[slot] = Contents::Garbage;
-                    }
-                }
-            }
-        }
-        harness
-    }
-
-    /// A copy of the storage's bytes.
-    fn bytes(&self) -> [u8; BYTES] {
-        let mut copy = [0; BYTES];
-        // SAFETY: `base` is valid for reads of BYTES initialised bytes (the
-        // library writes only whole objects, which have no padding).
-        unsafe { ptr::copy_nonoverlapping(self.base, copy.as_mut_ptr(), BYTES) };
-        copy
-    }
-
-    fn pointer(&self, obj: ObjPtr) -> *mut failwell_limiter_t {
-        let offset = match obj {
-            ObjPtr::Null => return null_mut(),
-            ObjPtr::Slot(slot) => usize::from(slot) % SLOTS * SLOT_BYTES,
-            ObjPtr::Misaligned { slot, offset } => {
-                usize::from(slot) % SLOTS * SLOT_BYTES + 1 + usize::from(offset) % 7
-            }
-        };
-        // SAFETY: at most (SLOTS - 1) * SLOT_BYTES + 7 bytes in, so the
-        // object's SLOT_BYTES stay within the BYTES of the buffer.
-        unsafe { self.base.add(offset) }.cast()
-    }
-
-    fn target(&self, obj: ObjPtr) -> Target {
-        match obj {
-            ObjPtr::Null => Target::Refused(FAILWELL_NULL_POINTER),
-            ObjPtr::Misaligned { .. } => Target::Refused(FAILWELL_MISALIGNED),
-            ObjPtr::Slot(slot) => {
-                let slot = usize::from(slot) % SLOTS;
-                match &self.contents[slot] {
-                    Contents::Pattern => Target::Refused(FAILWELL_UNINITIALIZED),
-                    Contents::Garbage => Target::Unknown,
-                    Contents::Object(shadow) if shadow.home == slot => Target::Live(slot),
-                    // Copied here from where it was initialised.
-                    Contents::Object(_) => Target::Refused(FAILWELL_UNINITIALIZED),
-                }
-            }
-        }
-    }
-
-    fn shadow(&mut self, slot: usize) -> &mut Shadow {
-        match &mut self.contents[slot] {
-            Contents::Object(shadow) => shadow,
-            _ => unreachable!("only live slots have a shadow"),
         }
     }
 
@@ -509,58 +336,18 @@ impl Harness {
             Op::Capacity { limiter, tier, out } => self.capacity(limiter, tier.c(), out),
             Op::StatusStr(value) => check_status_str(value),
             Op::Version => self.version(),
-            Op::Copy { from, to } => {
-                let (from, to) = (usize::from(from) % SLOTS, usize::from(to) % SLOTS);
-                if from != to {
-                    // SAFETY: two distinct, whole slots of our buffer.
-                    unsafe {
-                        ptr::copy_nonoverlapping(
-                            self.base.add(from * SLOT_BYTES),
-                            self.base.add(to * SLOT_BYTES),
-                            SLOT_BYTES,
-                        );
-                    }
-                    self.contents[to] = self.contents[from].duplicate();
-                }
-            }
-            Op::Poke { at, value } => {
-                let at = usize::from(at) % BYTES;
-                // SAFETY: `at` < BYTES.
-                let byte = unsafe { self.base.add(at) };
-                // SAFETY: in bounds (above); bytes have no invalid values.
-                if unsafe { byte.read() } != value {
-                    // SAFETY: as above.
-                    unsafe { byte.write(value) };
-                    if let Some(contents) = self.contents.get_mut(at / SLOT_BYTES) {
-                        *contents = Contents::Garbage;
-                    }
-                }
-            }
+            Op::Copy { from, to } => self.storage.copy(from, to),
+            Op::Poke { at, value } => self.storage.poke(at, value),
         }
     }
 
     fn init(&mut self, obj: ObjPtr, config_arg: &ConfigPtr) {
-        let before = self.bytes();
-        let aligned: failwell_limiter_config_t;
-        let mut unaligned = [0u8; size_of::<failwell_limiter_config_t>() + 8];
-        let (config_ptr, config) = match *config_arg {
-            ConfigPtr::Null => (null(), None),
-            ConfigPtr::Aligned(arg) => {
-                aligned = arg.c();
-                (ptr::from_ref(&aligned), Some(aligned))
-            }
-            ConfigPtr::Unaligned(arg, offset) => {
-                // SAFETY: 1..=7 bytes into a buffer 8 bytes longer than the config.
-                let at = unsafe { unaligned.as_mut_ptr().add(1 + usize::from(offset) % 7) };
-                let at = at.cast::<failwell_limiter_config_t>();
-                // SAFETY: in bounds (above); an unaligned write.
-                unsafe { at.write_unaligned(arg.c()) };
-                (at.cast_const(), Some(arg.c()))
-            }
-        };
-        let pointer = self.pointer(obj);
+        let before = self.storage.bytes();
+        let mut space = ConfigSpace::<failwell_limiter_config_t>::default();
+        let (config_ptr, config) = config_arg.place(&mut space, |arg| arg.c());
+        let pointer = self.storage.pointer(obj);
         // SAFETY: each pointer is NULL or valid: the object within our
-        // buffer, the config a live local.
+        // buffer, the config within a live local.
         let status = unsafe { failwell_limiter_init(pointer, config_ptr) };
         check_known(
             status,
@@ -588,25 +375,12 @@ impl Harness {
             Some((_, Err(error))) => problems.push(failwell_status_t::from(error)),
             Some((_, Ok(_))) => {}
         }
-        match obj {
-            ObjPtr::Null => problems.push(FAILWELL_NULL_POINTER),
-            ObjPtr::Misaligned { .. } => problems.push(FAILWELL_MISALIGNED),
-            ObjPtr::Slot(_) => {}
-        }
-        if problems.is_empty() {
-            assert_eq!(status, FAILWELL_OK, "init {obj:?} with {config_arg:?}");
-            let slot = slot_of(obj);
-            assert_only_slot_changed(&before, &self.bytes(), slot);
-            let config = accepted.expect("no problems: config present");
-            self.contents[slot] =
-                Contents::Object(Shadow::new(slot, config).expect("no problems: config valid"));
-        } else {
-            assert!(
-                problems.contains(&status),
-                "init {obj:?} with {config_arg:?}: {status:?}, expected one of {problems:?}"
-            );
-            assert_eq!(before, self.bytes(), "a failed init changed the storage");
-        }
+        let what = format_args!("init {obj:?} with {config_arg:?}");
+        self.storage
+            .check_init(&before, obj, status, problems, what, |slot| {
+                let config = accepted.expect("no problems: config present");
+                Shadow::new(slot, config).expect("no problems: config valid")
+            });
     }
 
     fn acquire(
@@ -616,18 +390,14 @@ impl Harness {
         tier: failwell_tier_t,
         retry_after: bool,
     ) -> failwell_status_t {
-        let before = self.bytes();
+        let before = self.storage.bytes();
         let now = self.now;
         let mut retry = SENTINEL64;
-        let retry_ptr = if retry_after {
-            ptr::from_mut(&mut retry)
-        } else {
-            null_mut()
-        };
+        let retry_ptr = out_ptr(&mut retry, retry_after);
+        let pointer = self.storage.pointer(obj);
         // SAFETY: the object NULL or within our buffer; `retry_ptr` NULL or
         // a live local.
-        let status =
-            unsafe { failwell_limiter_acquire(self.pointer(obj), now, cost, tier, retry_ptr) };
+        let status = unsafe { failwell_limiter_acquire(pointer, now, cost, tier, retry_ptr) };
         check_known(
             status,
             &[
@@ -652,13 +422,12 @@ impl Harness {
                 _ => assert_eq!(retry, SENTINEL64, "{status:?} wrote retry_after"),
             }
         }
-        let after = self.bytes();
-        if status == FAILWELL_OK {
-            assert!(matches!(obj, ObjPtr::Slot(_)), "admitted through {obj:?}");
-            assert_only_slot_changed(&before, &after, slot_of(obj));
-        } else {
-            assert_eq!(before, after, "a refused acquire changed the storage");
-        }
+        self.storage.check_writes(
+            &before,
+            obj,
+            status == FAILWELL_OK,
+            format_args!("acquire: {status:?}"),
+        );
 
         let rust_tier = Tier::from_u32(tier);
         let mut problems = Vec::new();
@@ -668,20 +437,19 @@ impl Harness {
         if cost == 0 {
             problems.push(FAILWELL_ZERO_COST);
         }
-        match self.target(obj) {
-            Target::Refused(error) => {
-                problems.push(error);
-                assert!(
-                    problems.contains(&status),
-                    "acquire {obj:?} cost={cost} tier={tier}: {status:?}, expected one of {problems:?}"
-                );
-            }
+        match self.storage.target(obj) {
+            Target::Refused(error) => assert_refused(
+                status,
+                error,
+                &problems,
+                format_args!("acquire {obj:?} cost={cost} tier={tier}"),
+            ),
             Target::Unknown => assert!(
                 !matches!(status, FAILWELL_NULL_POINTER | FAILWELL_MISALIGNED),
                 "acquire on aligned, non-null storage: {status:?}"
             ),
             Target::Live(slot) => {
-                let shadow = self.shadow(slot);
+                let shadow = self.storage.shadow(slot);
                 match rust_tier {
                     Some(rust_tier) if cost > 0 => {
                         let (expected, wait) = match shadow
@@ -712,9 +480,10 @@ impl Harness {
                             shadow.record(now, cost, rust_tier);
                         }
                     }
-                    _ => assert!(
-                        problems.contains(&status),
-                        "acquire cost={cost} tier={tier}: {status:?}, expected one of {problems:?}"
+                    _ => assert_one_of(
+                        status,
+                        &problems,
+                        format_args!("acquire cost={cost} tier={tier}"),
                     ),
                 }
             }
@@ -723,86 +492,54 @@ impl Harness {
     }
 
     fn snapshot(&mut self, obj: ObjPtr, out: bool) {
-        let before = self.bytes();
+        let before = self.storage.bytes();
         let now = self.now;
         let mut snapshot = SENTINEL_SNAPSHOT;
-        let out_ptr = if out {
-            ptr::from_mut(&mut snapshot)
-        } else {
-            null_mut()
-        };
+        let out_ptr = out_ptr(&mut snapshot, out);
         // SAFETY: the object NULL or within our buffer; `out_ptr` NULL or a
         // live local.
-        let status = unsafe { failwell_limiter_snapshot(self.pointer(obj), now, out_ptr) };
-        check_known(
+        let status = unsafe { failwell_limiter_snapshot(self.storage.pointer(obj), now, out_ptr) };
+        let live = self.storage.check_snapshot_call(
+            &before,
+            obj,
+            out,
             status,
-            &[
-                FAILWELL_OK,
-                FAILWELL_NULL_POINTER,
-                FAILWELL_MISALIGNED,
-                FAILWELL_UNINITIALIZED,
-            ],
+            &snapshot,
+            &SENTINEL_SNAPSHOT,
         );
-        assert_eq!(before, self.bytes(), "a snapshot changed the storage");
-        if status != FAILWELL_OK {
-            assert_eq!(snapshot, SENTINEL_SNAPSHOT, "{status:?} wrote the snapshot");
-        }
-        let mut problems = Vec::new();
-        if !out {
-            problems.push(FAILWELL_NULL_POINTER);
-        }
-        match self.target(obj) {
-            Target::Refused(error) => {
-                problems.push(error);
-                assert!(
-                    problems.contains(&status),
-                    "snapshot {obj:?}: {status:?}, expected one of {problems:?}"
-                );
-            }
-            Target::Unknown => assert!(
-                out || status == FAILWELL_NULL_POINTER || status == FAILWELL_UNINITIALIZED,
-                "snapshot into NULL: {status:?}"
-            ),
-            Target::Live(slot) if out => {
-                let shadow = self.shadow(slot);
-                assert_eq!(status, FAILWELL_OK, "snapshot of a live limiter");
-                let want = shadow.limiter.snapshot(now);
-                assert_eq!(
-                    (
-                        snapshot.essential,
-                        snapshot.important,
-                        snapshot.optional,
-                        snapshot.full_in
-                    ),
-                    (want.essential, want.important, want.optional, want.full_in),
-                    "snapshot at now={now} on {:?}",
-                    shadow.config
-                );
-                assert!(
-                    u64::from(snapshot.essential) <= shadow.capacity(Tier::Essential)
-                        && u64::from(snapshot.important) <= shadow.capacity(Tier::Important)
-                        && u64::from(snapshot.optional) <= shadow.capacity(Tier::Optional)
-                        && snapshot.essential >= snapshot.important
-                        && snapshot.important >= snapshot.optional,
-                    "snapshot {snapshot:?} out of bounds for {:?}",
-                    shadow.config
-                );
-            }
-            Target::Live(_) => assert_eq!(status, FAILWELL_NULL_POINTER),
+        if let Some(slot) = live {
+            let shadow = self.storage.shadow(slot);
+            let want = shadow.limiter.snapshot(now);
+            assert_eq!(
+                (
+                    snapshot.essential,
+                    snapshot.important,
+                    snapshot.optional,
+                    snapshot.full_in
+                ),
+                (want.essential, want.important, want.optional, want.full_in),
+                "snapshot at now={now} on {:?}",
+                shadow.config
+            );
+            assert!(
+                u64::from(snapshot.essential) <= shadow.capacity(Tier::Essential)
+                    && u64::from(snapshot.important) <= shadow.capacity(Tier::Important)
+                    && u64::from(snapshot.optional) <= shadow.capacity(Tier::Optional)
+                    && snapshot.essential >= snapshot.important
+                    && snapshot.important >= snapshot.optional,
+                "snapshot {snapshot:?} out of bounds for {:?}",
+                shadow.config
+            );
         }
     }
 
     fn capacity(&mut self, obj: ObjPtr, tier: failwell_tier_t, out: bool) {
-        let before = self.bytes();
+        let before = self.storage.bytes();
         let mut capacity = SENTINEL32;
-        let out_ptr = if out {
-            ptr::from_mut(&mut capacity)
-        } else {
-            null_mut()
-        };
+        let out_ptr = out_ptr(&mut capacity, out);
         // SAFETY: the object NULL or within our buffer; `out_ptr` NULL or a
         // live local.
-        let status = unsafe { failwell_limiter_capacity(self.pointer(obj), tier, out_ptr) };
+        let status = unsafe { failwell_limiter_capacity(self.storage.pointer(obj), tier, out_ptr) };
         check_known(
             status,
             &[
@@ -813,7 +550,7 @@ impl Harness {
                 FAILWELL_INVALID_TIER,
             ],
         );
-        assert_eq!(before, self.bytes(), "capacity changed the storage");
+        self.storage.check_writes(&before, obj, false, "capacity");
         if status != FAILWELL_OK {
             assert_eq!(capacity, SENTINEL32, "{status:?} wrote the capacity");
         }
@@ -825,21 +562,20 @@ impl Harness {
         if rust_tier.is_none() {
             problems.push(FAILWELL_INVALID_TIER);
         }
-        match self.target(obj) {
-            Target::Refused(error) => {
-                problems.push(error);
-                assert!(
-                    problems.contains(&status),
-                    "capacity {obj:?} tier={tier}: {status:?}, expected one of {problems:?}"
-                );
-            }
+        match self.storage.target(obj) {
+            Target::Refused(error) => assert_refused(
+                status,
+                error,
+                &problems,
+                format_args!("capacity {obj:?} tier={tier}"),
+            ),
             Target::Unknown => assert!(
                 !matches!(status, FAILWELL_MISALIGNED),
                 "capacity on aligned storage: {status:?}"
             ),
             Target::Live(slot) => match rust_tier {
                 Some(rust_tier) if out => {
-                    let shadow = self.shadow(slot);
+                    let shadow = self.storage.shadow(slot);
                     assert_eq!(status, FAILWELL_OK, "capacity of a live limiter");
                     assert_eq!(
                         capacity,
@@ -853,10 +589,7 @@ impl Harness {
                         shadow.config
                     );
                 }
-                _ => assert!(
-                    problems.contains(&status),
-                    "capacity tier={tier}: {status:?}, expected one of {problems:?}"
-                ),
+                _ => assert_one_of(status, &problems, format_args!("capacity tier={tier}")),
             },
         }
     }
@@ -883,60 +616,7 @@ impl Harness {
     }
 }
 
-/// The slot an aligned, non-null `ObjPtr` points at.
-fn slot_of(obj: ObjPtr) -> usize {
-    match obj {
-        ObjPtr::Slot(slot) => usize::from(slot) % SLOTS,
-        _ => unreachable!("only slot pointers name a slot"),
-    }
-}
-
-fn assert_only_slot_changed(before: &[u8; BYTES], after: &[u8; BYTES], slot: usize) {
-    // Slice comparisons (one memcmp each), not a loop over bytes: far
-    // cheaper under the fuzzer's comparison tracing.
-    let (start, end) = (slot * SLOT_BYTES, (slot + 1) * SLOT_BYTES);
-    assert!(
-        before[..start] == after[..start] && before[end..] == after[end..],
-        "a call on slot {slot} wrote storage outside it"
-    );
-}
-
-/// `status` is a known value, one of `allowed`, and has a name.
-fn check_known(status: failwell_status_t, allowed: &[failwell_status_t]) {
-    let value = status as u32;
-    assert_eq!(
-        failwell_status_t::from_u32(value),
-        Some(status),
-        "status {value} is not a failwell_status_t"
-    );
-    assert!(
-        allowed.contains(&status),
-        "{status:?} is not documented for this call"
-    );
-    check_status_str(value);
-}
-
-/// `failwell_status_str(value)`: never NULL, a non-empty C string, "unknown
-/// status" exactly for values that are not a status.
-fn check_status_str(value: u32) {
-    let name = failwell_status_str(value);
-    assert!(
-        !name.is_null(),
-        "failwell_status_str({value}) returned NULL"
-    );
-    // SAFETY: non-null; the library promises a static, NUL-terminated string.
-    let name = unsafe { CStr::from_ptr(name) }.to_bytes();
-    assert!(!name.is_empty(), "failwell_status_str({value}) is empty");
-    let known = failwell_status_t::from_u32(value).is_some();
-    assert_eq!(
-        name == b"unknown status",
-        !known,
-        "failwell_status_str({value}) = {:?}",
-        String::from_utf8_lossy(name)
-    );
-}
-
-fuzz_target!(|input: Input| {
+fuzz_target!(|input: Input<Op>| {
     let mut harness = Harness::new(&input.fill);
     for op in &input.ops {
         harness.run(op);

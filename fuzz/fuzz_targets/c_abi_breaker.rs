@@ -1,0 +1,1556 @@
+//! The C ABI of the circuit breaker, called as Rust functions from the
+//! `failwell_ffi` rlib, on storage whose contents the input chooses.
+//!
+//! The storage is one heap buffer of `SLOTS` breaker-sized, aligned slots
+//! (plus a spare word, so a misaligned pointer into the last slot stays in
+//! bounds), filled from the input: zeroes, one repeated byte, or arbitrary
+//! bytes. Beside it, `HOLDERS` permit structs the calls read and write, each
+//! passed at any alignment (the permit may be unaligned) or as NULL. Then an
+//! arbitrary sequence of calls and memory operations:
+//! `failwell_breaker_config_default` (aligned, unaligned or NULL out-pointer,
+//! any `open_duration`); `failwell_breaker_init` (re-init included) with
+//! arbitrary configs (every field arbitrary, small values, or the default
+//! with a trip policy set); `_acquire`, `_success`, `_failure`, `_latency`,
+//! `_ignore`, `_force_open`, `_disable`, `_reset`, `_snapshot` with
+//! arbitrary `now` (small steps, big jumps, backwards, 0, `UINT64_MAX`) and
+//! tier (any `u32`), each with a NULL, aligned or misaligned object pointer
+//! and NULL or valid out-pointers; bursts of acquire-and-report (through
+//! permit holder 0, optionally leaving the last permit unreported);
+//! `failwell_status_str` of any `u32`; memcpy of one slot onto another
+//! (copying or moving an initialised object); overwriting single bytes of
+//! the storage; copying permits between holders and forging them (every
+//! field arbitrary, one bit flipped, zeroed, the spent bit set or cleared).
+//!
+//! The target keeps a shadow of every slot: a pattern the C tests promise is
+//! refused (zeroes, one repeated byte), arbitrary bytes, or a breaker
+//! initialised at some slot, with a Rust `Breaker<100, 10>` of the same
+//! config (mapped field by field as `ffi/src/breaker.rs` maps it) that has
+//! been driven with the same acquires, outcomes (the ticket each permit
+//! stands for) and operator actions. It also remembers every permit value
+//! the library issued or marked spent, and at which address. It checks:
+//!
+//! - every status is a known `failwell_status_t`, one the function's
+//!   documentation lists, and `failwell_status_str` names it (never NULL,
+//!   never "unknown status"); any other `u32` is "unknown status";
+//! - a call with something wrong (NULL or misaligned object, an object that
+//!   is not initialised at this address, e.g. copied there after init, NULL
+//!   permit or snapshot pointer, tier out of range, invalid config, including
+//!   a `may_probe` entry other than 0 or 1) returns the status of one of the
+//!   things wrong with it, and changes nothing: not the storage, not the
+//!   permit, not `retry_after`;
+//! - out-values follow the documented rules whatever the storage holds:
+//!   `retry_after` 0 when admitted and on NOT_PROBING, RAMP_SHED and
+//!   BREAKER_REFUSED, `UINT64_MAX` on FORCED_OPEN; the permit written empty
+//!   (all zeroes) on every refusal and carrying `acquired_at = now` and no
+//!   spent or reserved ticket bits when admitted; a reported permit is marked
+//!   spent (same `acquired_at`, ticket plus bit 31) after OK and
+//!   PERMIT_STALE and left alone otherwise; only OK and the breaker's
+//!   refusals (10..19) write the storage, and only the object's own slot;
+//!   PERMIT_STALE, SPENT and INVALID write no storage;
+//! - on a breaker initialised at this address with nothing wrong, init,
+//!   acquire (status, `retry_after`, the ticket bits of the permit: the
+//!   generation and probe slot of the Rust `Ticket`), every report (OK for
+//!   `Recorded::Counted`, PERMIT_STALE for `Recorded::Stale`), the operator
+//!   actions and the snapshot (every field) are exactly those of the Rust
+//!   breaker, and after every call the C snapshot equals the Rust one;
+//! - permits: a permit reported twice is PERMIT_SPENT; one issued or spent
+//!   by a breaker at another address (another slot, or the same breaker
+//!   memcpy'd elsewhere) is PERMIT_INVALID; the empty permit of a refusal,
+//!   and one with a reserved ticket bit set, are PERMIT_INVALID; a permit
+//!   of an earlier generation (issued before a transition, an operator's
+//!   action) is PERMIT_STALE; a permit issued at this address before a
+//!   re-init is a permit of the new breaker (as `failwell_breaker_init`
+//!   documents), judged by the shadow with the same ticket; a copy of an
+//!   unspent permit is judged by the shadow like the original;
+//! - documented invariants of the snapshot, independent of the shadow: a
+//!   known state, a 20-bit generation, `has_next_transition` 0 or 1 (and
+//!   `next_transition` 0 without one); for a live breaker also counts only
+//!   in the states that have them, at most `probes` probes in flight, at
+//!   most 100 calls in the count window, failures and slow calls at most the
+//!   calls; FORCED_OPEN and DISABLED after force-open and disable, and CLOSED
+//!   at full traffic with empty windows and no trips after reset; a disabled
+//!   breaker admits every call, a forced-open one refuses every call with
+//!   FORCED_OPEN;
+//! - arbitrary bytes (including an initialised object with some bytes
+//!   overwritten) give only statuses the function may return and keep the
+//!   out-pointer rules, without crashing (AddressSanitizer watches the
+//!   memory accesses).
+//!
+//! Weaker where an exact expectation is impractical: a forged permit (one
+//! the library never issued at this address) must be PERMIT_INVALID *or*
+//! decode, by the documented ticket layout, to a ticket the shadow judges
+//! the same way. The check is a keyed hash that "detects mistakes, not
+//! malice", and libFuzzer's comparison tracing can learn the expected check
+//! value from the library's own comparison, so a forged permit with the
+//! right check is legitimately accepted.
+//!
+//! The storage, the object pointers into it, the arguments both C ABIs take
+//! and the status checks are shared with `c_abi`, in `common/mod.rs`.
+
+#![no_main]
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::collections::HashMap;
+use std::mem::size_of;
+use std::ptr::{self, null_mut};
+
+use arbitrary::Arbitrary;
+use failwell::breaker::{
+    Breaker, Config, Outcome, Recorded, Rejection, Snapshot, State, Ticket, TierPolicy,
+};
+use failwell::Tier;
+use failwell_ffi::failwell_status_t::{self, *};
+use failwell_ffi::{
+    failwell_breaker_acquire, failwell_breaker_config_default, failwell_breaker_config_t,
+    failwell_breaker_disable, failwell_breaker_failure, failwell_breaker_force_open,
+    failwell_breaker_ignore, failwell_breaker_init, failwell_breaker_latency,
+    failwell_breaker_reset, failwell_breaker_snapshot, failwell_breaker_snapshot_t,
+    failwell_breaker_success, failwell_breaker_t, failwell_permit_t, failwell_tier_t,
+    FAILWELL_BREAKER_STATE_CLOSED, FAILWELL_BREAKER_STATE_DISABLED,
+    FAILWELL_BREAKER_STATE_FORCED_OPEN, FAILWELL_BREAKER_STATE_HALF_OPEN,
+    FAILWELL_BREAKER_TIME_BUCKETS, FAILWELL_BREAKER_WINDOW_CALLS, FAILWELL_BREAKER_WORDS,
+};
+use libfuzzer_sys::fuzz_target;
+
+use common::{
+    assert_one_of, assert_refused, check_known, check_status_str, out_ptr, ConfigSpace, Fill,
+    Input, Now, ObjPtr, Target, TierArg, SENTINEL32, SENTINEL64,
+};
+
+/// The Rust breaker behind a `failwell_breaker_t`.
+type RustBreaker = Breaker<100, 10>;
+
+const _: () = assert!(FAILWELL_BREAKER_WINDOW_CALLS == 100);
+const _: () = assert!(FAILWELL_BREAKER_TIME_BUCKETS == 10);
+
+/// Breaker-sized slots in the storage buffer.
+const SLOTS: usize = 3;
+
+/// The storage: `SLOTS` breakers and a spare word.
+type Storage = common::Storage<failwell_breaker_t, Shadow, SLOTS>;
+
+const _: () = assert!(size_of::<failwell_breaker_t>() == FAILWELL_BREAKER_WORDS * 8);
+// SAFETY: the library writes a breaker only whole, and zeroes its padding
+// (`ffi/src/breaker.rs`), so every byte it writes is initialised.
+unsafe impl common::CObject for failwell_breaker_t {}
+
+/// Permit structs the input addresses; bursts use the first.
+const HOLDERS: usize = 4;
+const BURST_HOLDER: usize = 0;
+/// Bytes of a permit: no padding, so every byte of it is initialised.
+const PERMIT_BYTES: usize = size_of::<failwell_permit_t>();
+const _: () = assert!(PERMIT_BYTES == 16);
+/// Words of the buffer a permit is passed in: room for it 7 bytes in.
+const PERMIT_WORDS: usize = 4;
+const _: () = assert!(PERMIT_BYTES + 7 <= PERMIT_WORDS * 8);
+
+/// Bytes of a config (its trailing padding included) and the words of the
+/// buffer an out-config is placed in.
+const CONFIG_BYTES: usize = size_of::<failwell_breaker_config_t>();
+const CONFIG_WORDS: usize = CONFIG_BYTES / 8 + 2;
+const _: () = assert!(CONFIG_BYTES + 7 <= CONFIG_WORDS * 8);
+
+/// Ticket bits, as `failwell_permit_t` documents them: the generation
+/// (bits 0..20), the probe slot plus one (bits 20..25), spent (bit 31).
+const TICKET_GENERATION: u32 = (1 << 20) - 1;
+const TICKET_PROBE_SHIFT: u32 = 20;
+const TICKET_PROBE_MASK: u32 = 0b1_1111;
+const TICKET_SPENT: u32 = 1 << 31;
+/// Bits a ticket never sets.
+const TICKET_RESERVED: u32 =
+    !(TICKET_GENERATION | TICKET_PROBE_MASK << TICKET_PROBE_SHIFT | TICKET_SPENT);
+
+/// Values no call writes, to see that out-pointers are left alone.
+const SENTINEL_WINDOW: failwell_ffi::failwell_breaker_window_t =
+    failwell_ffi::failwell_breaker_window_t {
+        calls: SENTINEL32,
+        failures: SENTINEL32,
+        slow: SENTINEL32,
+    };
+const SENTINEL_SNAPSHOT: failwell_breaker_snapshot_t = failwell_breaker_snapshot_t {
+    state: SENTINEL32,
+    generation: SENTINEL32,
+    next_transition: SENTINEL64,
+    has_next_transition: SENTINEL32,
+    trips: SENTINEL32,
+    ramp_stage: SENTINEL32,
+    consecutive_failures: SENTINEL32,
+    probes_in_flight: SENTINEL32,
+    probe_successes: SENTINEL32,
+    probe_failures: SENTINEL32,
+    count_window: SENTINEL_WINDOW,
+    time_window: SENTINEL_WINDOW,
+};
+/// The byte an out-config buffer is filled with before the call.
+const SENTINEL_BYTE: u8 = 0xa5;
+
+/// Longest run of one `Burst` operation.
+const BURST_MAX: u8 = 32;
+
+/// What each function may return, from its documentation.
+const ACQUIRE_STATUSES: &[failwell_status_t] = &[
+    FAILWELL_OK,
+    FAILWELL_BREAKER_OPEN,
+    FAILWELL_PROBES_BUSY,
+    FAILWELL_NOT_PROBING,
+    FAILWELL_RAMP_SHED,
+    FAILWELL_FORCED_OPEN,
+    FAILWELL_BREAKER_REFUSED,
+    FAILWELL_NULL_POINTER,
+    FAILWELL_MISALIGNED,
+    FAILWELL_UNINITIALIZED,
+    FAILWELL_INVALID_TIER,
+];
+const REPORT_STATUSES: &[failwell_status_t] = &[
+    FAILWELL_OK,
+    FAILWELL_PERMIT_STALE,
+    FAILWELL_PERMIT_SPENT,
+    FAILWELL_PERMIT_INVALID,
+    FAILWELL_NULL_POINTER,
+    FAILWELL_MISALIGNED,
+    FAILWELL_UNINITIALIZED,
+];
+const OBJECT_STATUSES: &[failwell_status_t] = &[
+    FAILWELL_OK,
+    FAILWELL_NULL_POINTER,
+    FAILWELL_MISALIGNED,
+    FAILWELL_UNINITIALIZED,
+];
+const INIT_STATUSES: &[failwell_status_t] = &[
+    FAILWELL_OK,
+    FAILWELL_NULL_POINTER,
+    FAILWELL_MISALIGNED,
+    FAILWELL_CONFIG_NO_TRIP_POLICY,
+    FAILWELL_CONFIG_RATE_ABOVE_1000,
+    FAILWELL_CONFIG_RATE_WITHOUT_WINDOW,
+    FAILWELL_CONFIG_ZERO_MINIMUM_CALLS,
+    FAILWELL_CONFIG_MINIMUM_CALLS_ABOVE_WINDOW,
+    FAILWELL_CONFIG_ZERO_BUCKET_WIDTH,
+    FAILWELL_CONFIG_WINDOW_TOO_LARGE,
+    FAILWELL_CONFIG_ZERO_OPEN_DURATION,
+    FAILWELL_CONFIG_BACKOFF_BELOW_ONE,
+    FAILWELL_CONFIG_MAX_BELOW_OPEN_DURATION,
+    FAILWELL_CONFIG_JITTER_ABOVE_1000,
+    FAILWELL_CONFIG_PROBES_OUT_OF_RANGE,
+    FAILWELL_CONFIG_ZERO_PROBE_THRESHOLD,
+    FAILWELL_CONFIG_ZERO_PROBE_TIMEOUT,
+    FAILWELL_CONFIG_RAMP_NOT_RISING,
+    FAILWELL_CONFIG_RAMP_TOO_LONG,
+    FAILWELL_CONFIG_ZERO_RAMP_STAGE,
+    FAILWELL_CONFIG_NO_TIER_MAY_PROBE,
+    FAILWELL_CONFIG_DURATION_OVERFLOW,
+    FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN,
+    FAILWELL_CONFIG_INVALID,
+];
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Init {
+        breaker: ObjPtr,
+        config: ConfigPtr,
+    },
+    ConfigDefault {
+        open_duration: u64,
+        out: Place,
+    },
+    Acquire {
+        breaker: ObjPtr,
+        now: Now,
+        tier: TierArg,
+        permit: PermitPtr,
+        retry_after: bool,
+    },
+    Report {
+        breaker: ObjPtr,
+        now: Now,
+        outcome: OutcomeArg,
+        permit: PermitPtr,
+    },
+    /// Acquires and reports the outcome (when admitted) `count` times,
+    /// `step` ticks apart, through the permit in holder 0; with `hold_last`,
+    /// the last admission's permit is left there unreported.
+    Burst {
+        slot: u8,
+        step: u8,
+        tier: TierArg,
+        outcome: OutcomeArg,
+        count: u8,
+        hold_last: bool,
+    },
+    Operate {
+        breaker: ObjPtr,
+        now: Now,
+        action: Action,
+    },
+    Snapshot {
+        breaker: ObjPtr,
+        out: bool,
+    },
+    StatusStr(u32),
+    /// memcpy of slot `from` onto slot `to`.
+    Copy {
+        from: u8,
+        to: u8,
+    },
+    /// Overwrites one byte of the storage.
+    Poke {
+        at: u16,
+        value: u8,
+    },
+    /// Copies permit holder `from` onto holder `to`.
+    CopyPermit {
+        from: u8,
+        to: u8,
+    },
+    /// Overwrites a permit holder.
+    Forge {
+        holder: u8,
+        forgery: Forgery,
+    },
+}
+
+/// A pointer the library reads or writes at any alignment.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Place {
+    Null,
+    Aligned,
+    /// 1..=7 bytes past an 8-aligned address.
+    Unaligned(u8),
+}
+
+impl Place {
+    /// The offset into an 8-aligned buffer, or `None` for NULL.
+    fn offset(self) -> Option<usize> {
+        match self {
+            Place::Null => None,
+            Place::Aligned => Some(0),
+            Place::Unaligned(offset) => Some(1 + usize::from(offset) % 7),
+        }
+    }
+}
+
+/// A permit pointer: NULL, or one of the holders at any alignment.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum PermitPtr {
+    Null,
+    Holder { holder: u8, offset: u8 },
+}
+
+impl PermitPtr {
+    /// The holder and the offset (0..=7) it is passed at, or `None`.
+    fn resolve(self) -> Option<(usize, usize)> {
+        match self {
+            PermitPtr::Null => None,
+            PermitPtr::Holder { holder, offset } => {
+                Some((usize::from(holder) % HOLDERS, usize::from(offset) % 8))
+            }
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Forgery {
+    /// Every field arbitrary.
+    Raw {
+        acquired_at: u64,
+        ticket: u32,
+        check: u32,
+    },
+    /// One of the permit's 128 bits flipped.
+    Flip(u8),
+    /// All zeroes: the empty permit of a refusal.
+    Zero,
+    /// The spent bit set, the check left as it was.
+    SetSpent,
+    /// The spent bit cleared, the check left as it was.
+    ClearSpent,
+    /// The ticket replaced, the other fields left as they were.
+    Ticket(u32),
+    /// `acquired_at` replaced, the other fields left as they were.
+    AcquiredAt(u64),
+}
+
+impl Forgery {
+    fn apply(self, permit: failwell_permit_t) -> failwell_permit_t {
+        let mut permit = permit;
+        match self {
+            Forgery::Raw {
+                acquired_at,
+                ticket,
+                check,
+            } => {
+                permit = failwell_permit_t {
+                    acquired_at,
+                    ticket,
+                    check,
+                }
+            }
+            Forgery::Flip(bit) => {
+                let bit = u32::from(bit) % 128;
+                match bit {
+                    0..64 => permit.acquired_at ^= 1 << bit,
+                    64..96 => permit.ticket ^= 1 << (bit - 64),
+                    _ => permit.check ^= 1 << (bit - 96),
+                }
+            }
+            Forgery::Zero => permit = failwell_permit_t::default(),
+            Forgery::SetSpent => permit.ticket |= TICKET_SPENT,
+            Forgery::ClearSpent => permit.ticket &= !TICKET_SPENT,
+            Forgery::Ticket(ticket) => permit.ticket = ticket,
+            Forgery::AcquiredAt(acquired_at) => permit.acquired_at = acquired_at,
+        }
+        permit
+    }
+}
+
+type ConfigPtr = common::ConfigPtr<ConfigArg>;
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum ConfigArg {
+    /// Every field arbitrary: mostly refused, and the edges of the checks.
+    Raw(RawConfig),
+    /// Small values: mostly valid configs.
+    Small(SmallConfig),
+    /// `failwell_breaker_config_default`, then a trip policy.
+    Default {
+        open_duration: Duration,
+        consecutive_failures: u8,
+        failure_rate: Rate,
+        minimum_calls: u8,
+        bucket_width: u8,
+    },
+}
+
+/// Every field of a `failwell_breaker_config_t`.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+struct RawConfig {
+    open_duration: u64,
+    max_open_duration: u64,
+    reset_backoff_after: u64,
+    slow_call_threshold: u64,
+    bucket_width: u64,
+    probe_timeout: u64,
+    ramp_stage_duration: u64,
+    minimum_calls: u32,
+    backoff_factor: u32,
+    jitter_seed: u32,
+    consecutive_failures: u16,
+    failure_rate: u16,
+    slow_call_rate: u16,
+    jitter: u16,
+    ramp: [u16; 4],
+    probes: u8,
+    probe_successes: u8,
+    probe_failures: u8,
+    ramp_steps: u8,
+    may_probe: [u8; 3],
+    ramp_delay: [u8; 3],
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+struct SmallConfig {
+    consecutive_failures: u8,
+    failure_rate: Rate,
+    slow_call_rate: Rate,
+    slow_call_threshold: u8,
+    minimum_calls: u8,
+    bucket_width: u8,
+    open_duration: Duration,
+    backoff: u8,
+    max_multiple: u8,
+    reset_backoff_after: u8,
+    jitter: u8,
+    jitter_seed: u8,
+    probes: u8,
+    probe_successes: u8,
+    probe_failures: u8,
+    probe_timeout: Duration,
+    ramp: [u8; 4],
+    ramp_steps: u8,
+    ramp_stage_duration: Duration,
+    /// Bits 0..3: `may_probe` per tier; from 0xf0 up, `may_probe[0]` is the
+    /// low nibble (often not a boolean).
+    may_probe: u8,
+    ramp_delay: [u8; 3],
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Rate {
+    Off,
+    Half,
+    All,
+    Any(u16),
+}
+
+impl Rate {
+    fn permille(self) -> u16 {
+        match self {
+            Rate::Off => 0,
+            Rate::Half => 500,
+            Rate::All => 1000,
+            Rate::Any(rate) => rate % 1002,
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Duration {
+    Short(u8),
+    Huge(u8),
+}
+
+impl Duration {
+    fn ticks(self) -> u64 {
+        match self {
+            Duration::Short(d) => u64::from(d % 64) + 1,
+            Duration::Huge(d) => u64::MAX >> (d % 8),
+        }
+    }
+}
+
+impl ConfigArg {
+    fn c(self) -> failwell_breaker_config_t {
+        match self {
+            ConfigArg::Raw(r) => failwell_breaker_config_t {
+                open_duration: r.open_duration,
+                max_open_duration: r.max_open_duration,
+                reset_backoff_after: r.reset_backoff_after,
+                slow_call_threshold: r.slow_call_threshold,
+                bucket_width: r.bucket_width,
+                probe_timeout: r.probe_timeout,
+                ramp_stage_duration: r.ramp_stage_duration,
+                minimum_calls: r.minimum_calls,
+                backoff_factor: r.backoff_factor,
+                jitter_seed: r.jitter_seed,
+                consecutive_failures: r.consecutive_failures,
+                failure_rate: r.failure_rate,
+                slow_call_rate: r.slow_call_rate,
+                jitter: r.jitter,
+                ramp: r.ramp,
+                probes: r.probes,
+                probe_successes: r.probe_successes,
+                probe_failures: r.probe_failures,
+                ramp_steps: r.ramp_steps,
+                may_probe: r.may_probe,
+                ramp_delay: r.ramp_delay,
+            },
+            ConfigArg::Small(s) => {
+                let open_duration = s.open_duration.ticks();
+                let mut ramp = [0u16; 4];
+                let mut previous = 0;
+                for (share, step) in ramp.iter_mut().zip(s.ramp) {
+                    previous += 1 + u16::from(step) % 250;
+                    *share = previous;
+                }
+                let mut may_probe = [s.may_probe & 1, s.may_probe >> 1 & 1, s.may_probe >> 2 & 1];
+                if s.may_probe >= 0xf0 {
+                    may_probe[0] = s.may_probe & 0x0f;
+                }
+                failwell_breaker_config_t {
+                    open_duration,
+                    max_open_duration: open_duration
+                        .saturating_mul(1 + u64::from(s.max_multiple % 8)),
+                    reset_backoff_after: u64::from(s.reset_backoff_after),
+                    slow_call_threshold: u64::from(s.slow_call_threshold % 16),
+                    bucket_width: u64::from(s.bucket_width % 8),
+                    probe_timeout: s.probe_timeout.ticks(),
+                    ramp_stage_duration: s.ramp_stage_duration.ticks(),
+                    minimum_calls: if s.minimum_calls < 200 {
+                        u32::from(s.minimum_calls % 10)
+                    } else {
+                        u32::from(s.minimum_calls) - 100
+                    },
+                    backoff_factor: 1000 + u32::from(s.backoff) * 50,
+                    jitter_seed: u32::from(s.jitter_seed),
+                    consecutive_failures: u16::from(s.consecutive_failures % 8),
+                    failure_rate: s.failure_rate.permille(),
+                    slow_call_rate: s.slow_call_rate.permille(),
+                    jitter: u16::from(s.jitter) * 4,
+                    ramp,
+                    probes: s.probes % 18,
+                    probe_successes: s.probe_successes % 4,
+                    probe_failures: s.probe_failures % 4,
+                    ramp_steps: s.ramp_steps % 6,
+                    may_probe,
+                    ramp_delay: s.ramp_delay.map(|delay| delay % 4),
+                }
+            }
+            ConfigArg::Default {
+                open_duration,
+                consecutive_failures,
+                failure_rate,
+                minimum_calls,
+                bucket_width,
+            } => {
+                let open_duration = open_duration.ticks();
+                let mut config = std::mem::MaybeUninit::<failwell_breaker_config_t>::uninit();
+                // SAFETY: a local, valid for a write of a config.
+                let status =
+                    unsafe { failwell_breaker_config_default(config.as_mut_ptr(), open_duration) };
+                assert_eq!(status, FAILWELL_OK, "config_default into a local");
+                // SAFETY: FAILWELL_OK: the config was written.
+                let mut config = unsafe { config.assume_init() };
+                config.consecutive_failures = u16::from(consecutive_failures % 8);
+                config.failure_rate = failure_rate.permille();
+                config.minimum_calls = u32::from(minimum_calls % 12);
+                config.bucket_width = u64::from(bucket_width % 4);
+                config
+            }
+        }
+    }
+}
+
+/// The core config a C config describes, or the status refusing it: the
+/// mapping `failwell_breaker_init` documents (every field by name,
+/// `may_probe` 0 or 1 or FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN).
+fn rust_config(c: &failwell_breaker_config_t) -> Result<Config, failwell_status_t> {
+    let mut tiers = [TierPolicy::new(false, 0); 3];
+    for (i, policy) in tiers.iter_mut().enumerate() {
+        let may_probe = match c.may_probe[i] {
+            0 => false,
+            1 => true,
+            _ => return Err(FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN),
+        };
+        *policy = TierPolicy::new(may_probe, c.ramp_delay[i]);
+    }
+    let mut config = Config::new(c.open_duration);
+    config.consecutive_failures = c.consecutive_failures;
+    config.failure_rate = c.failure_rate;
+    config.slow_call_rate = c.slow_call_rate;
+    config.slow_call_threshold = c.slow_call_threshold;
+    config.minimum_calls = c.minimum_calls;
+    config.bucket_width = c.bucket_width;
+    config.backoff_factor = c.backoff_factor;
+    config.max_open_duration = c.max_open_duration;
+    config.reset_backoff_after = c.reset_backoff_after;
+    config.jitter = c.jitter;
+    config.jitter_seed = c.jitter_seed;
+    config.probes = c.probes;
+    config.probe_successes = c.probe_successes;
+    config.probe_failures = c.probe_failures;
+    config.probe_timeout = c.probe_timeout;
+    config.ramp = c.ramp;
+    config.ramp_steps = c.ramp_steps;
+    config.ramp_stage_duration = c.ramp_stage_duration;
+    config.tiers = tiers;
+    Ok(config)
+}
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum OutcomeArg {
+    Success,
+    Failure,
+    Latency(u8),
+    LatencyAny(u64),
+    Ignore,
+}
+
+impl OutcomeArg {
+    fn rust(self) -> Outcome {
+        match self {
+            OutcomeArg::Success => Outcome::Success,
+            OutcomeArg::Failure => Outcome::Failure,
+            OutcomeArg::Latency(latency) => Outcome::Latency(u64::from(latency % 32)),
+            OutcomeArg::LatencyAny(latency) => Outcome::Latency(latency),
+            OutcomeArg::Ignore => Outcome::Ignored,
+        }
+    }
+}
+
+/// An operator's action.
+#[derive(Arbitrary, Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    ForceOpen,
+    Disable,
+    Reset,
+}
+
+/// Something the shadow breaker was told, kept to rebuild its state.
+#[derive(Clone, Copy)]
+enum Step {
+    Acquire(u64, Tier),
+    Record(Ticket, u64, Outcome),
+    Operate(Action, u64),
+}
+
+/// A breaker as the Rust API sees it: same config, same history.
+struct Shadow {
+    home: usize,
+    config: Config,
+    breaker: RustBreaker,
+    /// Everything the breaker was told, in order, to rebuild a copy.
+    steps: Vec<Step>,
+}
+
+impl Shadow {
+    fn new(home: usize, config: Config) -> Option<Shadow> {
+        Some(Shadow {
+            home,
+            config,
+            breaker: RustBreaker::new(config).ok()?,
+            steps: Vec::new(),
+        })
+    }
+
+    fn apply(&mut self, step: Step) {
+        match step {
+            Step::Acquire(now, tier) => drop(self.acquire(now, tier)),
+            Step::Record(ticket, now, outcome) => drop(self.record(ticket, now, outcome)),
+            Step::Operate(action, now) => self.operate(action, now),
+        }
+    }
+
+    fn acquire(&mut self, now: u64, tier: Tier) -> Result<Ticket, Rejection> {
+        self.steps.push(Step::Acquire(now, tier));
+        self.breaker.acquire(now, tier)
+    }
+
+    fn record(&mut self, ticket: Ticket, now: u64, outcome: Outcome) -> Recorded {
+        self.steps.push(Step::Record(ticket, now, outcome));
+        self.breaker.record(ticket, now, outcome)
+    }
+
+    fn operate(&mut self, action: Action, now: u64) {
+        self.steps.push(Step::Operate(action, now));
+        match action {
+            Action::ForceOpen => self.breaker.force_open(now),
+            Action::Disable => self.breaker.disable(now),
+            Action::Reset => self.breaker.reset(now),
+        }
+    }
+}
+
+impl common::Shadow for Shadow {
+    fn home(&self) -> usize {
+        self.home
+    }
+
+    /// A copy of the state: the same config told the same things.
+    fn duplicate(&self) -> Shadow {
+        let mut copy = Shadow::new(self.home, self.config).expect("the config was accepted before");
+        for &step in &self.steps {
+            copy.apply(step);
+        }
+        copy
+    }
+}
+
+/// A permit value the library handed out at some address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Known {
+    /// Issued (by acquire) for this ticket; valid until reported.
+    Issued(Ticket),
+    /// Written back by a report: reporting it is PERMIT_SPENT.
+    Spent,
+}
+
+/// A permit as a map key.
+type PermitKey = (u64, u32, u32);
+
+fn key(permit: &failwell_permit_t) -> PermitKey {
+    (permit.acquired_at, permit.ticket, permit.check)
+}
+
+/// The ticket a permit stands for, by the documented layout.
+fn decode(permit: &failwell_permit_t) -> Ticket {
+    Ticket {
+        generation: permit.ticket & TICKET_GENERATION,
+        probe: u8::try_from(permit.ticket >> TICKET_PROBE_SHIFT & TICKET_PROBE_MASK)
+            .expect("five bits"),
+        acquired_at: permit.acquired_at,
+    }
+}
+
+/// The ticket bits of a permit issued for `ticket`.
+fn ticket_bits(ticket: Ticket) -> u32 {
+    ticket.generation & TICKET_GENERATION
+        | (u32::from(ticket.probe) & TICKET_PROBE_MASK) << TICKET_PROBE_SHIFT
+}
+
+/// The status the C ABI gives a Rust rejection, and the `retry_after`.
+fn rejection_status(rejection: Rejection) -> (failwell_status_t, u64) {
+    match rejection {
+        Rejection::Open { retry_after } => (FAILWELL_BREAKER_OPEN, retry_after),
+        Rejection::ProbesBusy { retry_after } => (FAILWELL_PROBES_BUSY, retry_after),
+        Rejection::NotProbing => (FAILWELL_NOT_PROBING, 0),
+        Rejection::Ramp => (FAILWELL_RAMP_SHED, 0),
+        Rejection::ForcedOpen => (FAILWELL_FORCED_OPEN, u64::MAX),
+        _ => (FAILWELL_BREAKER_REFUSED, 0),
+    }
+}
+
+fn recorded_status(recorded: Recorded) -> failwell_status_t {
+    match recorded {
+        Recorded::Counted => FAILWELL_OK,
+        Recorded::Stale => FAILWELL_PERMIT_STALE,
+    }
+}
+
+/// The C snapshot of a Rust snapshot, field by field as documented.
+fn c_snapshot(s: &Snapshot) -> failwell_breaker_snapshot_t {
+    failwell_breaker_snapshot_t {
+        state: s.state as u32,
+        generation: s.generation,
+        next_transition: s.next_transition.unwrap_or(0),
+        has_next_transition: u32::from(s.next_transition.is_some()),
+        trips: u32::from(s.trips),
+        ramp_stage: u32::from(s.ramp_stage),
+        consecutive_failures: u32::from(s.consecutive_failures),
+        probes_in_flight: u32::from(s.probes_in_flight),
+        probe_successes: u32::from(s.probe_successes),
+        probe_failures: u32::from(s.probe_failures),
+        count_window: s.count_window.into(),
+        time_window: s.time_window.into(),
+    }
+}
+
+/// A breaker refusal: the statuses 10..19 of acquire.
+fn is_refusal(status: failwell_status_t) -> bool {
+    matches!(
+        status,
+        FAILWELL_BREAKER_OPEN
+            | FAILWELL_PROBES_BUSY
+            | FAILWELL_NOT_PROBING
+            | FAILWELL_RAMP_SHED
+            | FAILWELL_FORCED_OPEN
+            | FAILWELL_BREAKER_REFUSED
+    )
+}
+
+/// A permit buffer: 8-aligned words, a permit written `offset` bytes in.
+struct PermitBuffer {
+    words: [u64; PERMIT_WORDS],
+    offset: usize,
+}
+
+impl PermitBuffer {
+    fn new(permit: failwell_permit_t, offset: usize) -> PermitBuffer {
+        let mut buffer = PermitBuffer {
+            words: [SENTINEL64; PERMIT_WORDS],
+            offset,
+        };
+        // SAFETY: `offset` <= 7, and the permit's 16 bytes fit after it
+        // (asserted on the constants); an unaligned write.
+        unsafe { buffer.pointer().write_unaligned(permit) };
+        buffer
+    }
+
+    fn pointer(&mut self) -> *mut failwell_permit_t {
+        // SAFETY: `offset` <= 7 bytes into the buffer.
+        unsafe { self.words.as_mut_ptr().cast::<u8>().add(self.offset) }.cast()
+    }
+
+    fn read(&mut self) -> failwell_permit_t {
+        // SAFETY: as in `new`; every byte initialised (written in `new` or
+        // by the library), a permit has no padding and any bits are valid.
+        unsafe { self.pointer().read_unaligned() }
+    }
+}
+
+struct Harness {
+    storage: Storage,
+    now: u64,
+    /// The permit holders.
+    holders: [failwell_permit_t; HOLDERS],
+    /// Every permit value the library issued or marked spent, per slot
+    /// address it was issued at. Permanent: a re-init at the same address
+    /// does not tell old permits apart (as `failwell_breaker_init` says).
+    known: HashMap<PermitKey, [Option<Known>; SLOTS]>,
+}
+
+impl Harness {
+    fn new(fill: &Fill) -> Harness {
+        Harness {
+            storage: Storage::new(fill),
+            now: 0,
+            holders: [failwell_permit_t::default(); HOLDERS],
+            known: HashMap::new(),
+        }
+    }
+
+    fn learn(&mut self, slot: usize, permit: &failwell_permit_t, known: Known) {
+        let entry = self.known.entry(key(permit)).or_default();
+        if let Some(before) = entry[slot] {
+            assert_eq!(
+                before, known,
+                "permit {permit:?} at slot {slot} was {before:?} and is now {known:?}"
+            );
+        }
+        entry[slot] = Some(known);
+    }
+
+    fn run(&mut self, op: &Op) {
+        match *op {
+            Op::Init {
+                breaker,
+                ref config,
+            } => self.init(breaker, config),
+            Op::ConfigDefault { open_duration, out } => config_default(open_duration, out),
+            Op::Acquire {
+                breaker,
+                now,
+                tier,
+                permit,
+                retry_after,
+            } => {
+                self.now = now.apply(self.now);
+                self.acquire(breaker, tier.c(), permit.resolve(), retry_after);
+            }
+            Op::Report {
+                breaker,
+                now,
+                outcome,
+                permit,
+            } => {
+                self.now = now.apply(self.now);
+                self.report(breaker, outcome.rust(), permit.resolve());
+            }
+            Op::Burst {
+                slot,
+                step,
+                tier,
+                outcome,
+                count,
+                hold_last,
+            } => {
+                let count = count % BURST_MAX;
+                for i in 0..=count {
+                    self.now = self.now.saturating_add(u64::from(step));
+                    let obj = ObjPtr::Slot(slot);
+                    let status = self.acquire(obj, tier.c(), Some((BURST_HOLDER, 0)), true);
+                    if status == FAILWELL_OK {
+                        if !(hold_last && i == count) {
+                            self.report(obj, outcome.rust(), Some((BURST_HOLDER, 0)));
+                        }
+                    } else if !is_refusal(status) {
+                        break;
+                    }
+                }
+            }
+            Op::Operate {
+                breaker,
+                now,
+                action,
+            } => {
+                self.now = now.apply(self.now);
+                self.operate(breaker, action);
+            }
+            Op::Snapshot { breaker, out } => {
+                self.snapshot(breaker, out);
+            }
+            Op::StatusStr(value) => check_status_str(value),
+            Op::Copy { from, to } => self.storage.copy(from, to),
+            Op::Poke { at, value } => self.storage.poke(at, value),
+            Op::CopyPermit { from, to } => {
+                self.holders[usize::from(to) % HOLDERS] = self.holders[usize::from(from) % HOLDERS];
+            }
+            Op::Forge { holder, forgery } => {
+                let holder = usize::from(holder) % HOLDERS;
+                self.holders[holder] = forgery.apply(self.holders[holder]);
+            }
+        }
+    }
+
+    fn init(&mut self, obj: ObjPtr, config_arg: &ConfigPtr) {
+        let before = self.storage.bytes();
+        let mut space = ConfigSpace::<failwell_breaker_config_t>::default();
+        let (config_ptr, config) = config_arg.place(&mut space, |arg| arg.c());
+        let pointer = self.storage.pointer(obj);
+        // SAFETY: each pointer is NULL or valid: the object within our
+        // buffer, the config within a live local.
+        let status = unsafe { failwell_breaker_init(pointer, config_ptr) };
+        check_known(status, INIT_STATUSES);
+
+        let mut problems = Vec::new();
+        let accepted = match config.map(|c| rust_config(&c)) {
+            None => {
+                problems.push(FAILWELL_NULL_POINTER);
+                None
+            }
+            Some(Err(error)) => {
+                problems.push(error);
+                None
+            }
+            Some(Ok(rust)) => match RustBreaker::new(rust) {
+                Ok(_) => Some(rust),
+                Err(error) => {
+                    problems.push(failwell_status_t::from(error));
+                    None
+                }
+            },
+        };
+        let what = format_args!("init {obj:?} with {config_arg:?}");
+        let initialised = self
+            .storage
+            .check_init(&before, obj, status, problems, what, |slot| {
+                let config = accepted.expect("no problems: config valid");
+                Shadow::new(slot, config).expect("no problems: config valid")
+            });
+        if let Some(slot) = initialised {
+            let snapshot = self.compare(slot);
+            assert_eq!(
+                (
+                    snapshot.state,
+                    snapshot.generation,
+                    snapshot.count_window,
+                    snapshot.time_window
+                ),
+                (
+                    FAILWELL_BREAKER_STATE_CLOSED,
+                    0,
+                    Default::default(),
+                    Default::default()
+                ),
+                "init: closed, empty windows, generation 0"
+            );
+        }
+    }
+
+    fn acquire(
+        &mut self,
+        obj: ObjPtr,
+        tier: failwell_tier_t,
+        permit: Option<(usize, usize)>,
+        retry_after: bool,
+    ) -> failwell_status_t {
+        let before = self.storage.bytes();
+        let now = self.now;
+        let mut retry = SENTINEL64;
+        let retry_ptr = out_ptr(&mut retry, retry_after);
+        let mut buffer =
+            permit.map(|(holder, offset)| PermitBuffer::new(self.holders[holder], offset));
+        let buffer_before = buffer.as_ref().map(|b| b.words);
+        let permit_ptr = buffer.as_mut().map_or(null_mut(), PermitBuffer::pointer);
+        // SAFETY: the object NULL or within our buffer; `permit_ptr` NULL or
+        // 16 bytes within a live local (any alignment); `retry_ptr` NULL or a
+        // live local.
+        let status = unsafe {
+            failwell_breaker_acquire(self.storage.pointer(obj), now, tier, permit_ptr, retry_ptr)
+        };
+        check_known(status, ACQUIRE_STATUSES);
+        let written = buffer.as_mut().map(PermitBuffer::read);
+
+        // The out-value rules hold whatever the storage holds.
+        if retry_after {
+            match status {
+                FAILWELL_OK
+                | FAILWELL_NOT_PROBING
+                | FAILWELL_RAMP_SHED
+                | FAILWELL_BREAKER_REFUSED => {
+                    assert_eq!(retry, 0, "{status:?}: retry_after must be 0")
+                }
+                FAILWELL_FORCED_OPEN => {
+                    assert_eq!(
+                        retry,
+                        u64::MAX,
+                        "forced open: retry_after must be UINT64_MAX"
+                    )
+                }
+                FAILWELL_BREAKER_OPEN | FAILWELL_PROBES_BUSY => {}
+                _ => assert_eq!(retry, SENTINEL64, "{status:?} wrote retry_after"),
+            }
+        }
+        let buffer_after = buffer.as_ref().map(|b| b.words);
+        if status == FAILWELL_OK {
+            let written = written.expect("admitted: the permit is not NULL");
+            assert_eq!(
+                written.acquired_at, now,
+                "admitted: acquired_at must be now"
+            );
+            assert_eq!(
+                written.ticket & (TICKET_SPENT | TICKET_RESERVED),
+                0,
+                "admitted: a fresh permit {written:?}"
+            );
+        } else if is_refusal(status) {
+            assert_eq!(
+                written,
+                Some(failwell_permit_t::default()),
+                "{status:?}: the permit must be written empty"
+            );
+        } else {
+            assert_eq!(buffer_before, buffer_after, "{status:?} wrote the permit");
+        }
+        if let (Some(b), Some(a)) = (buffer_before, buffer_after) {
+            // Nothing outside the permit's 16 bytes.
+            let offset = permit.map_or(0, |(_, offset)| offset);
+            let (b, a) = (words_bytes(&b), words_bytes(&a));
+            assert!(
+                b[..offset] == a[..offset]
+                    && b[offset + PERMIT_BYTES..] == a[offset + PERMIT_BYTES..],
+                "acquire wrote outside the permit"
+            );
+        }
+        let wrote = status == FAILWELL_OK || is_refusal(status);
+        self.storage
+            .check_writes(&before, obj, wrote, format_args!("acquire: {status:?}"));
+        if let (Some((holder, _)), Some(written)) = (permit, written) {
+            self.holders[holder] = written;
+        }
+
+        let rust_tier = Tier::from_u32(tier);
+        let mut problems = Vec::new();
+        if rust_tier.is_none() {
+            problems.push(FAILWELL_INVALID_TIER);
+        }
+        if permit.is_none() {
+            problems.push(FAILWELL_NULL_POINTER);
+        }
+        match self.storage.target(obj) {
+            Target::Refused(error) => assert_refused(
+                status,
+                error,
+                &problems,
+                format_args!("acquire {obj:?} tier={tier}"),
+            ),
+            Target::Unknown => {
+                if problems.is_empty() {
+                    assert!(
+                        !matches!(
+                            status,
+                            FAILWELL_NULL_POINTER | FAILWELL_MISALIGNED | FAILWELL_INVALID_TIER
+                        ),
+                        "acquire on aligned storage, nothing else wrong: {status:?}"
+                    );
+                } else {
+                    problems.push(FAILWELL_UNINITIALIZED);
+                    assert_one_of(status, &problems, format_args!("acquire tier={tier}"));
+                }
+            }
+            Target::Live(slot) if problems.is_empty() => {
+                let rust_tier = rust_tier.expect("no problems: tier valid");
+                let shadow = self.storage.shadow(slot);
+                let state = shadow.breaker.snapshot().state;
+                let (expected, wait, ticket) = match shadow.acquire(now, rust_tier) {
+                    Ok(ticket) => (FAILWELL_OK, 0, Some(ticket)),
+                    Err(rejection) => {
+                        let (status, wait) = rejection_status(rejection);
+                        (status, wait, None)
+                    }
+                };
+                assert_eq!(
+                    status, expected,
+                    "acquire now={now} tier={rust_tier:?} in {state:?} on {:?}",
+                    shadow.config
+                );
+                match state {
+                    State::Disabled => assert_eq!(status, FAILWELL_OK, "disabled refused"),
+                    State::ForcedOpen => {
+                        assert_eq!(status, FAILWELL_FORCED_OPEN, "forced open admitted")
+                    }
+                    _ => {}
+                }
+                if retry_after {
+                    assert_eq!(retry, wait, "retry_after at now={now} tier={rust_tier:?}");
+                }
+                if let Some(ticket) = ticket {
+                    let written = written.expect("admitted: the permit is not NULL");
+                    assert_eq!(
+                        written.ticket,
+                        ticket_bits(ticket),
+                        "the permit's ticket bits for {ticket:?}"
+                    );
+                    assert_eq!(decode(&written), ticket);
+                    self.learn(slot, &written, Known::Issued(ticket));
+                }
+                self.compare(slot);
+            }
+            Target::Live(_) => {
+                assert_one_of(status, &problems, format_args!("acquire tier={tier}"))
+            }
+        }
+        status
+    }
+
+    fn report(&mut self, obj: ObjPtr, outcome: Outcome, permit: Option<(usize, usize)>) {
+        let before = self.storage.bytes();
+        let now = self.now;
+        let held = permit.map(|(holder, _)| self.holders[holder]);
+        let mut buffer =
+            permit.map(|(holder, offset)| PermitBuffer::new(self.holders[holder], offset));
+        let buffer_before = buffer.as_ref().map(|b| b.words);
+        let permit_ptr = buffer.as_mut().map_or(null_mut(), PermitBuffer::pointer);
+        let pointer = self.storage.pointer(obj);
+        // SAFETY: the object NULL or within our buffer; `permit_ptr` NULL or
+        // 16 bytes within a live local (any alignment), readable and
+        // writable.
+        let status = unsafe {
+            match outcome {
+                Outcome::Success => failwell_breaker_success(pointer, permit_ptr, now),
+                Outcome::Failure => failwell_breaker_failure(pointer, permit_ptr, now),
+                Outcome::Latency(latency) => {
+                    failwell_breaker_latency(pointer, permit_ptr, now, latency)
+                }
+                _ => failwell_breaker_ignore(pointer, permit_ptr, now),
+            }
+        };
+        check_known(status, REPORT_STATUSES);
+        let written = buffer.as_mut().map(PermitBuffer::read);
+        let buffer_after = buffer.as_ref().map(|b| b.words);
+
+        // Rules that hold whatever the storage holds.
+        match status {
+            FAILWELL_OK | FAILWELL_PERMIT_STALE => {
+                let (held, written) = (held.expect("reported"), written.expect("reported"));
+                assert_eq!(
+                    (written.acquired_at, written.ticket),
+                    (held.acquired_at, held.ticket | TICKET_SPENT),
+                    "{status:?}: the permit {held:?} must be marked spent"
+                );
+                assert_eq!(
+                    held.ticket & (TICKET_SPENT | TICKET_RESERVED),
+                    0,
+                    "{status:?} for {held:?}"
+                );
+                assert_ne!(
+                    held,
+                    failwell_permit_t::default(),
+                    "{status:?} for the empty permit"
+                );
+                if let (Some(b), Some(a), Some((_, offset))) = (buffer_before, buffer_after, permit)
+                {
+                    let (b, a) = (words_bytes(&b), words_bytes(&a));
+                    assert!(
+                        b[..offset] == a[..offset]
+                            && b[offset + PERMIT_BYTES..] == a[offset + PERMIT_BYTES..],
+                        "a report wrote outside the permit"
+                    );
+                }
+            }
+            _ => assert_eq!(buffer_before, buffer_after, "{status:?} wrote the permit"),
+        }
+        self.storage.check_writes(
+            &before,
+            obj,
+            status == FAILWELL_OK,
+            format_args!("report: {status:?}"),
+        );
+        if let Some(held) = held {
+            if held.ticket & TICKET_RESERVED != 0 || held == failwell_permit_t::default() {
+                assert!(
+                    !matches!(
+                        status,
+                        FAILWELL_OK | FAILWELL_PERMIT_STALE | FAILWELL_PERMIT_SPENT
+                    ),
+                    "{status:?} for the permit {held:?}, which no breaker issues"
+                );
+            }
+        }
+        if let (Some((holder, _)), Some(written)) = (permit, written) {
+            self.holders[holder] = written;
+        }
+
+        let mut problems = Vec::new();
+        if permit.is_none() {
+            problems.push(FAILWELL_NULL_POINTER);
+        }
+        match self.storage.target(obj) {
+            Target::Refused(error) => {
+                assert_refused(status, error, &problems, format_args!("report {obj:?}"))
+            }
+            Target::Unknown => {
+                if problems.is_empty() {
+                    assert!(
+                        !matches!(status, FAILWELL_NULL_POINTER | FAILWELL_MISALIGNED),
+                        "report on aligned storage with a permit: {status:?}"
+                    );
+                } else {
+                    problems.push(FAILWELL_UNINITIALIZED);
+                    assert_one_of(status, &problems, "report");
+                }
+            }
+            Target::Live(slot) if problems.is_empty() => {
+                let held = held.expect("no problems: a permit");
+                let written = written.expect("no problems: a permit");
+                self.report_live(slot, outcome, held, written, status);
+            }
+            Target::Live(_) => assert_one_of(status, &problems, "report"),
+        }
+    }
+
+    /// A report on the breaker live at `slot` with the permit `held`, which
+    /// the call left as `written`.
+    fn report_live(
+        &mut self,
+        slot: usize,
+        outcome: Outcome,
+        held: failwell_permit_t,
+        written: failwell_permit_t,
+        status: failwell_status_t,
+    ) {
+        let now = self.now;
+        let known = self.known.get(&key(&held)).copied().unwrap_or_default();
+        let here = known[slot];
+        let elsewhere = known
+            .iter()
+            .enumerate()
+            .any(|(i, k)| i != slot && k.is_some());
+        match here {
+            Some(Known::Spent) => assert_eq!(
+                status, FAILWELL_PERMIT_SPENT,
+                "a permit reported already, {held:?}, reported again"
+            ),
+            Some(Known::Issued(_)) => assert!(
+                matches!(status, FAILWELL_OK | FAILWELL_PERMIT_STALE),
+                "a permit issued here, {held:?}: {status:?}"
+            ),
+            None if elsewhere => assert_eq!(
+                status, FAILWELL_PERMIT_INVALID,
+                "a permit of a breaker at another address, {held:?}"
+            ),
+            // Forged: refused, or (the check guessed) taken at its word.
+            None => match status {
+                FAILWELL_PERMIT_INVALID | FAILWELL_OK | FAILWELL_PERMIT_STALE => {}
+                FAILWELL_PERMIT_SPENT => assert_ne!(
+                    held.ticket & TICKET_SPENT,
+                    0,
+                    "PERMIT_SPENT for {held:?}, without the spent bit"
+                ),
+                _ => panic!("report of a forged permit {held:?}: {status:?}"),
+            },
+        }
+        if !matches!(status, FAILWELL_OK | FAILWELL_PERMIT_STALE) {
+            self.compare(slot);
+            return;
+        }
+        let ticket = decode(&held);
+        if let Some(Known::Issued(issued)) = here {
+            assert_eq!(ticket, issued, "the permit {held:?} decodes to its ticket");
+        }
+        let shadow = self.storage.shadow(slot);
+        let generation = shadow.breaker.snapshot().generation;
+        let expected = recorded_status(shadow.record(ticket, now, outcome));
+        assert_eq!(
+            status, expected,
+            "report {outcome:?} of {ticket:?} at now={now} on {:?}",
+            shadow.config
+        );
+        if ticket.generation != generation {
+            assert_eq!(
+                status, FAILWELL_PERMIT_STALE,
+                "a permit of generation {} reported in generation {generation}",
+                ticket.generation
+            );
+        }
+        self.learn(slot, &held, Known::Issued(ticket));
+        self.learn(slot, &written, Known::Spent);
+        self.compare(slot);
+    }
+
+    fn operate(&mut self, obj: ObjPtr, action: Action) {
+        let before = self.storage.bytes();
+        let now = self.now;
+        let pointer = self.storage.pointer(obj);
+        // SAFETY: the object NULL or within our buffer.
+        let status = unsafe {
+            match action {
+                Action::ForceOpen => failwell_breaker_force_open(pointer, now),
+                Action::Disable => failwell_breaker_disable(pointer, now),
+                Action::Reset => failwell_breaker_reset(pointer, now),
+            }
+        };
+        check_known(status, OBJECT_STATUSES);
+        let wrote = status == FAILWELL_OK;
+        self.storage
+            .check_writes(&before, obj, wrote, format_args!("{action:?}: {status:?}"));
+        match self.storage.target(obj) {
+            Target::Refused(error) => assert_eq!(status, error, "{action:?} on {obj:?}"),
+            Target::Unknown => assert!(
+                matches!(status, FAILWELL_OK | FAILWELL_UNINITIALIZED),
+                "{action:?} on aligned storage: {status:?}"
+            ),
+            Target::Live(slot) => {
+                assert_eq!(status, FAILWELL_OK, "{action:?} on a live breaker");
+                self.storage.shadow(slot).operate(action, now);
+                let snapshot = self.compare(slot);
+                match action {
+                    Action::ForceOpen => assert_eq!(
+                        snapshot.state, FAILWELL_BREAKER_STATE_FORCED_OPEN,
+                        "after force_open"
+                    ),
+                    Action::Disable => assert_eq!(
+                        snapshot.state, FAILWELL_BREAKER_STATE_DISABLED,
+                        "after disable"
+                    ),
+                    Action::Reset => assert_eq!(
+                        (
+                            snapshot.state,
+                            snapshot.ramp_stage,
+                            snapshot.trips,
+                            snapshot.count_window,
+                            snapshot.time_window
+                        ),
+                        (
+                            FAILWELL_BREAKER_STATE_CLOSED,
+                            0,
+                            0,
+                            Default::default(),
+                            Default::default()
+                        ),
+                        "after reset: closed at full traffic, empty windows, backoff over"
+                    ),
+                }
+            }
+        }
+    }
+
+    fn snapshot(&mut self, obj: ObjPtr, out: bool) {
+        let before = self.storage.bytes();
+        let mut snapshot = SENTINEL_SNAPSHOT;
+        let out_ptr = out_ptr(&mut snapshot, out);
+        let pointer = self.storage.pointer(obj).cast_const();
+        // SAFETY: the object NULL or within our buffer; `out_ptr` NULL or a
+        // live local.
+        let status = unsafe { failwell_breaker_snapshot(pointer, out_ptr) };
+        if status == FAILWELL_OK {
+            check_snapshot(&snapshot);
+        }
+        let live = self.storage.check_snapshot_call(
+            &before,
+            obj,
+            out,
+            status,
+            &snapshot,
+            &SENTINEL_SNAPSHOT,
+        );
+        if let Some(slot) = live {
+            let shadow = self.storage.shadow(slot);
+            let want = c_snapshot(&shadow.breaker.snapshot());
+            assert_eq!(snapshot, want, "snapshot on {:?}", shadow.config);
+            check_live_snapshot(&snapshot, &shadow.config);
+        }
+    }
+
+    /// The C snapshot of the breaker live at `slot`, checked against the
+    /// shadow's.
+    fn compare(&mut self, slot: usize) -> failwell_breaker_snapshot_t {
+        let mut snapshot = SENTINEL_SNAPSHOT;
+        let pointer = self
+            .storage
+            .pointer(ObjPtr::Slot(u8::try_from(slot).expect("few slots")));
+        // SAFETY: the object within our buffer; the out-pointer a live local.
+        let status = unsafe { failwell_breaker_snapshot(pointer.cast_const(), &mut snapshot) };
+        assert_eq!(
+            status, FAILWELL_OK,
+            "snapshot of the live breaker at slot {slot}"
+        );
+        check_snapshot(&snapshot);
+        let shadow = self.storage.shadow(slot);
+        let want = c_snapshot(&shadow.breaker.snapshot());
+        assert_eq!(
+            snapshot, want,
+            "C and Rust snapshots on {:?}",
+            shadow.config
+        );
+        check_live_snapshot(&snapshot, &shadow.config);
+        snapshot
+    }
+}
+
+/// `failwell_breaker_config_default` into a NULL, aligned or unaligned
+/// out-pointer.
+fn config_default(open_duration: u64, out: Place) {
+    let mut buffer = [0u64; CONFIG_WORDS];
+    // SAFETY: the buffer is CONFIG_WORDS * 8 bytes.
+    unsafe {
+        ptr::write_bytes(
+            buffer.as_mut_ptr().cast::<u8>(),
+            SENTINEL_BYTE,
+            CONFIG_WORDS * 8,
+        )
+    };
+    let before = buffer;
+    let offset = out.offset();
+    let at = offset.map_or(null_mut(), |offset| {
+        // SAFETY: `offset` <= 7 bytes into the buffer.
+        unsafe { buffer.as_mut_ptr().cast::<u8>().add(offset) }.cast::<failwell_breaker_config_t>()
+    });
+    // SAFETY: `at` NULL or CONFIG_BYTES within a live local (any alignment).
+    let status = unsafe { failwell_breaker_config_default(at, open_duration) };
+    check_known(status, &[FAILWELL_OK, FAILWELL_NULL_POINTER]);
+    let Some(offset) = offset else {
+        assert_eq!(status, FAILWELL_NULL_POINTER, "config_default into NULL");
+        return;
+    };
+    assert_eq!(status, FAILWELL_OK, "config_default into {out:?}");
+    let (b, a) = (words_bytes(&before), words_bytes(&buffer));
+    assert!(
+        b[..offset] == a[..offset] && b[offset + CONFIG_BYTES..] == a[offset + CONFIG_BYTES..],
+        "config_default wrote outside the config"
+    );
+    // SAFETY: written by the library (FAILWELL_OK); any bits are a config.
+    let config = unsafe { at.read_unaligned() };
+    assert_eq!(
+        rust_config(&config),
+        Ok(Config::new(open_duration)),
+        "config_default({open_duration}) is Config::new: {config:?}"
+    );
+}
+
+/// Invariants of any snapshot the library writes, whatever the storage.
+fn check_snapshot(s: &failwell_breaker_snapshot_t) {
+    assert!(
+        s.state <= FAILWELL_BREAKER_STATE_DISABLED,
+        "state {}",
+        s.state
+    );
+    assert!(
+        s.generation <= TICKET_GENERATION,
+        "generation {}",
+        s.generation
+    );
+    assert!(
+        s.has_next_transition == 1 || (s.has_next_transition == 0 && s.next_transition == 0),
+        "next transition {} / {}",
+        s.has_next_transition,
+        s.next_transition
+    );
+}
+
+/// Invariants of the snapshot of a breaker with `config`.
+fn check_live_snapshot(s: &failwell_breaker_snapshot_t, config: &Config) {
+    if s.state != FAILWELL_BREAKER_STATE_HALF_OPEN {
+        assert_eq!(
+            (s.probes_in_flight, s.probe_successes),
+            (0, 0),
+            "probe counts outside half-open: {s:?}"
+        );
+    }
+    if s.state != FAILWELL_BREAKER_STATE_CLOSED {
+        assert_eq!(
+            (s.ramp_stage, s.consecutive_failures),
+            (0, 0),
+            "closed counts outside closed: {s:?}"
+        );
+    }
+    assert!(
+        s.probes_in_flight <= u32::from(config.probes),
+        "{} probes in flight, above {}",
+        s.probes_in_flight,
+        config.probes
+    );
+    assert!(s.ramp_stage <= 7, "ramp stage {}", s.ramp_stage);
+    let count = s.count_window;
+    assert!(
+        count.calls <= 100 && count.failures <= count.calls && count.slow <= count.calls,
+        "count window {count:?}"
+    );
+    let time = s.time_window;
+    assert!(
+        time.failures <= time.calls && time.slow <= time.calls,
+        "time window {time:?}"
+    );
+}
+
+fn words_bytes<const N: usize>(words: &[u64; N]) -> Vec<u8> {
+    words.iter().flat_map(|word| word.to_ne_bytes()).collect()
+}
+
+fuzz_target!(|input: Input<Op>| {
+    let mut harness = Harness::new(&input.fill);
+    for op in &input.ops {
+        harness.run(op);
+    }
+});

@@ -3,7 +3,7 @@
 //!
 //! Both are std crates that read the time themselves (`std::time::Instant`;
 //! neither takes an injected clock), so unlike the limiter peers they do not
-//! run on [`BenchClock`](crate::BenchClock). On the closed-state success
+//! run on [`BenchClock`]. On the closed-state success
 //! path recloser reads no clock at all; failsafe reads it twice per call (see
 //! [`new_failsafe`]).
 //!

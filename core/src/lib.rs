@@ -62,7 +62,7 @@ macro_rules! const_unless_loom {
 
 mod arith;
 pub mod breaker;
-mod limiter;
+pub mod limiter;
 mod sync;
 mod tier;
 pub mod time;

@@ -50,7 +50,7 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   ci        everything below, in order (the README's test command)
   setup     install missing system tools with apt-get (QEMU, cross binutils, ...)
-  lint      cargo fmt --check and cargo clippy -D warnings
+  lint      cargo fmt --check, cargo clippy -D warnings, cargo doc with warnings denied
   header [--check]  regenerate bindings/c/failwell.h (or fail if it is stale)
   test      Rust tests of the workspace (unit, behaviour, property)
   loom      loom models of the concurrent primitives
@@ -92,5 +92,9 @@ fn lint() -> Result<(), Failure> {
         "--",
         "-D",
         "warnings",
-    ]))
+    ]))?;
+    // Broken or private intra-doc links fail the build too.
+    run(cargo()
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .args(["doc", "--workspace", "--no-deps"]))
 }

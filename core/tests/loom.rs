@@ -1,6 +1,7 @@
 //! Loom models of the rate limiter: every interleaving of concurrent
 //! acquires admits exactly what some sequential order would, never more.
-//! Loom explores the interleavings exhaustively (no preemption bound).
+//! Loom explores every interleaving (with a preemption bound that never
+//! binds: see [`model`]).
 //!
 //! Run with `cargo xtask loom` (`RUSTFLAGS="--cfg loom"`).
 #![cfg(loom)]
@@ -8,6 +9,9 @@
 use failwell::{LimiterConfig, RateLimiter, Rejection, Tier};
 use loom::sync::Arc;
 use loom::thread;
+
+mod loom_model;
+use loom_model::model;
 
 fn limiter(rate: u32, period: u64, burst: u32) -> Arc<RateLimiter> {
     Arc::new(RateLimiter::new(LimiterConfig::new(rate, period, burst)).unwrap())
@@ -31,7 +35,7 @@ fn race(limiter: &Arc<RateLimiter>, nows: &[u64], attempts: usize) -> usize {
 
 #[test]
 fn concurrent_acquires_at_one_instant_admit_exactly_the_burst() {
-    loom::model(|| {
+    model(|| {
         let l = limiter(1, 100, 3);
         // Two threads, two attempts each: four requests for a burst of three.
         assert_eq!(race(&l, &[7, 7], 2), 3);
@@ -46,7 +50,7 @@ fn concurrent_acquires_at_one_instant_admit_exactly_the_burst() {
 
 #[test]
 fn concurrent_acquires_at_different_times_never_over_admit() {
-    loom::model(|| {
+    model(|| {
         let l = limiter(1, 100, 1);
         // Thread A at t=0, thread B at t=50: one unit per 100 ticks, so
         // exactly one of the two can ever be admitted.
@@ -60,7 +64,7 @@ fn concurrent_acquires_at_different_times_never_over_admit() {
 
 #[test]
 fn a_rejection_never_overwrites_an_admission() {
-    loom::model(|| {
+    model(|| {
         // Burst 2, one unit kept for Essential; one unit already taken, so
         // Optional is always refused and Essential always admitted.
         let l =
@@ -84,7 +88,7 @@ fn a_rejection_never_overwrites_an_admission() {
 
 #[test]
 fn three_threads_and_tiers_never_over_admit() {
-    loom::model(|| {
+    model(|| {
         // Burst 2 with 1 unit reserved for Essential: Optional can hold 1.
         let l =
             Arc::new(RateLimiter::new(LimiterConfig::new(1, 100, 2).with_reserve(1, 0)).unwrap());

@@ -31,6 +31,9 @@ use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use loom::thread;
 use std::sync::Arc;
 
+mod loom_model;
+use loom_model::model;
+
 const E: Tier = Tier::Essential;
 /// Every model's open duration: trips at `now = 0` probe from `OPEN`.
 const OPEN: u64 = 100;
@@ -71,22 +74,6 @@ impl Observer for Tally {
             Ordering::SeqCst,
         );
     }
-}
-
-/// Every model explores with a preemption bound that never binds (no
-/// execution here comes near 200 preemptions): loom 0.7's DPOR remembers
-/// only the last access to each object, so a thread's own load right
-/// before its write hides an earlier load by another thread, and the
-/// interleaving where the write comes first is never run (a thread that
-/// loads then writes, spawned after one that only loads: loom runs the
-/// reader first only). With a bound, loom adds the conservative backtrack
-/// points of bounded DPOR, which cover it. (A load by the main thread
-/// racing spawned threads is missed either way, tokio-rs/loom#392: every
-/// concurrent step here runs on a spawned thread.)
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(200);
-    builder.check(f);
 }
 
 type Shared<const W: usize, const B: usize> = Arc<Breaker<W, B, Tally>>;

@@ -4,10 +4,10 @@
 //!
 //! The models run with no `LOOM_MAX_PREEMPTIONS` bound from the
 //! environment: they are small enough for loom to explore every
-//! interleaving (about a minute in all here). The breaker's models set a
+//! interleaving (about a minute in all here). Every model sets a
 //! preemption bound in code that never binds, only to turn on the
 //! conservative backtracking that loom's DPOR needs to be complete for them
-//! (see `model` in `core/tests/loom_breaker.rs`).
+//! (see `model` in `core/tests/loom_model/mod.rs`).
 //!
 //! Then every model runs again against each bug planted in
 //! `core/src/sync.rs` under `cfg(failwell_plant = "...")`, and every model

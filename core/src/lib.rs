@@ -69,3 +69,8 @@ pub mod time;
 
 pub use limiter::{LimiterConfig, LimiterConfigError, RateLimiter, Rejection, Snapshot};
 pub use tier::Tier;
+
+/// The README's Rust examples, compiled and run as doc tests (`cargo test`).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;

@@ -11,7 +11,7 @@
 static unsigned long checks_run;
 static unsigned long checks_failed;
 
-static void check_true(int ok, const char *expr, const char *file, int line) {
+static inline void check_true(int ok, const char *expr, const char *file, int line) {
     checks_run++;
     if (!ok) {
         checks_failed++;
@@ -19,7 +19,7 @@ static void check_true(int ok, const char *expr, const char *file, int line) {
     }
 }
 
-static void check_eq(unsigned long long actual, unsigned long long expected,
+static inline void check_eq(unsigned long long actual, unsigned long long expected,
                      const char *expr, const char *file, int line) {
     checks_run++;
     if (actual != expected) {

@@ -109,51 +109,6 @@ static void check_refused_everywhere(failwell_limiter_t *lim, failwell_status_t 
     check_eq(capacity, SENTINEL32, "capacity untouched", __FILE__, line);
 }
 
-/* ---- status strings ------------------------------------------------ */
-
-static const uint32_t all_statuses[] = {
-    FAILWELL_OK,
-    FAILWELL_RATE_LIMITED,
-    FAILWELL_COST_EXCEEDS_CAPACITY,
-    FAILWELL_ZERO_COST,
-    FAILWELL_NULL_POINTER,
-    FAILWELL_MISALIGNED,
-    FAILWELL_UNINITIALIZED,
-    FAILWELL_INVALID_TIER,
-    FAILWELL_CONFIG_ZERO_RATE,
-    FAILWELL_CONFIG_ZERO_PERIOD,
-    FAILWELL_CONFIG_ZERO_BURST,
-    FAILWELL_CONFIG_RATE_ABOVE_ONE_PER_TICK,
-    FAILWELL_CONFIG_BURST_TOO_LONG,
-    FAILWELL_CONFIG_RESERVE_TOO_LARGE,
-    FAILWELL_CONFIG_INVALID,
-};
-#define STATUS_COUNT (sizeof all_statuses / sizeof all_statuses[0])
-
-static void test_status_str(void) {
-    static const uint32_t unknown[] = {4, 99, 104, 199, 206, 298, 300, 0x80000000u, UINT32_MAX};
-    size_t i, j;
-
-    for (i = 0; i < STATUS_COUNT; i++) {
-        const char *s = failwell_status_str(all_statuses[i]);
-        CHECK(s != NULL);
-        if (s == NULL) {
-            continue;
-        }
-        CHECK(s[0] != '\0');
-        CHECK(strcmp(s, "unknown status") != 0);
-        for (j = 0; j < i; j++) {
-            const char *other = failwell_status_str(all_statuses[j]);
-            CHECK(other != NULL && strcmp(s, other) != 0);
-        }
-    }
-    CHECK(strcmp(failwell_status_str(FAILWELL_OK), "ok") == 0);
-    for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
-        const char *s = failwell_status_str(unknown[i]);
-        CHECK(s != NULL && strcmp(s, "unknown status") == 0);
-    }
-}
-
 /* ---- init ------------------------------------------------------------ */
 
 static void test_init_config_errors(void) {
@@ -723,7 +678,6 @@ static void test_contention_tiers(void) {
 
 int main(void) {
     test_version();
-    test_status_str();
     test_init_config_errors();
     test_init_pointer_errors();
     test_null_limiter();

@@ -23,7 +23,7 @@ pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU8};
 pub(crate) use portable_atomic::{AtomicU32, AtomicU8};
 
 /// Orderings: relaxed unless a module says why it needs more.
-pub(crate) use ordering::{ACQ_REL, RELAXED, SEQ_CST};
+pub(crate) use ordering::{ACQ_REL, RELAXED};
 
 /// A 64-bit word read and updated atomically.
 pub(crate) struct StateWord {
@@ -76,6 +76,43 @@ impl StateWord {
     #[inline]
     pub(crate) fn store(&self, value: u64) {
         self.word.store(value, ordering::RELAXED);
+    }
+
+    /// Adds `value` (wrapping); returns the previous value. Acquire and
+    /// release, like every read-modify-write below.
+    #[inline]
+    pub(crate) fn fetch_add(&self, value: u64) -> u64 {
+        #[cfg(all(loom, failwell_plant = "racy_update"))]
+        return self.racy(|v| v.wrapping_add(value));
+        #[allow(unreachable_code)]
+        self.word.fetch_add(value, ordering::ACQ_REL)
+    }
+
+    /// Subtracts `value` (wrapping); returns the previous value.
+    #[inline]
+    pub(crate) fn fetch_sub(&self, value: u64) -> u64 {
+        #[cfg(all(loom, failwell_plant = "racy_update"))]
+        return self.racy(|v| v.wrapping_sub(value));
+        #[allow(unreachable_code)]
+        self.word.fetch_sub(value, ordering::ACQ_REL)
+    }
+
+    /// Replaces the value; returns the previous value.
+    #[inline]
+    pub(crate) fn swap(&self, value: u64) -> u64 {
+        #[cfg(all(loom, failwell_plant = "racy_update"))]
+        return self.racy(|_| value);
+        #[allow(unreachable_code)]
+        self.word.swap(value, ordering::ACQ_REL)
+    }
+
+    /// The planted bug of `update`, for the other read-modify-writes: a
+    /// load and a store that another thread can come between.
+    #[cfg(all(loom, failwell_plant = "racy_update"))]
+    fn racy(&self, f: impl FnOnce(u64) -> u64) -> u64 {
+        let found = self.load();
+        self.word.store(f(found), ordering::RELAXED);
+        found
     }
 
     /// The current value, ordered before every later access: whatever was
@@ -175,6 +212,35 @@ impl StateWord {
         critical_section::with(|cs| self.word.borrow(cs).set(value));
     }
 
+    /// Adds `value` (wrapping); returns the previous value.
+    #[inline]
+    pub(crate) fn fetch_add(&self, value: u64) -> u64 {
+        self.modify(|v| v.wrapping_add(value))
+    }
+
+    /// Subtracts `value` (wrapping); returns the previous value.
+    #[inline]
+    pub(crate) fn fetch_sub(&self, value: u64) -> u64 {
+        self.modify(|v| v.wrapping_sub(value))
+    }
+
+    /// Replaces the value; returns the previous value.
+    #[inline]
+    pub(crate) fn swap(&self, value: u64) -> u64 {
+        self.modify(|_| value)
+    }
+
+    /// Replaces the value `v` with `f(v)` in one critical section; returns `v`.
+    #[inline]
+    fn modify(&self, f: impl FnOnce(u64) -> u64) -> u64 {
+        critical_section::with(|cs| {
+            let cell = self.word.borrow(cs);
+            let previous = cell.get();
+            cell.set(f(previous));
+            previous
+        })
+    }
+
     /// Raises the value to `value` if it is smaller; returns the previous value.
     #[inline]
     pub(crate) fn fetch_max(&self, value: u64) -> u64 {
@@ -206,7 +272,6 @@ mod ordering {
     use loom::sync::atomic::Ordering;
 
     pub(crate) const RELAXED: Ordering = Ordering::Relaxed;
-    pub(crate) const SEQ_CST: Ordering = Ordering::SeqCst;
     #[cfg(any(loom, target_has_atomic = "64"))]
     pub(crate) const ACQUIRE: Ordering = Ordering::Acquire;
     pub(crate) const ACQ_REL: Ordering = Ordering::AcqRel;

@@ -565,3 +565,95 @@ fn a_breaker_can_be_a_static() {
     assert_eq!(BREAKER.snapshot().state, State::Closed);
     assert!(format!("{BREAKER:?}").contains("Breaker"));
 }
+
+/// A time-window breaker that trips at 50 % of 10 calls in 10 buckets of
+/// 10 ticks, healthy from tick 0 to 990.
+fn healthy_time_window() -> Breaker<0, 10> {
+    let b = breaker::<0, 10>(
+        Config::new(100)
+            .trip_on_failure_rate(500, 10)
+            .bucket_width(10),
+    );
+    for now in (0..1_000).step_by(10) {
+        succeed(&b, now);
+    }
+    b
+}
+
+/// The time model: one reading far in the future costs what an idle spell
+/// costs (the window empties once); from the second sane reading on, the
+/// window slides on the sane clock, so an outage after it still trips.
+/// Before, the head stayed at the far-future bucket, every sane call
+/// counted in it and never expired, and the breaker never tripped again.
+#[test]
+fn one_far_future_now_does_not_disarm_the_time_window() {
+    for bogus in [u64::MAX - 5, u64::MAX, 1 << 40, 1 << 63] {
+        let b = healthy_time_window();
+        succeed(&b, bogus);
+        // The clock is sane again; the dependency keeps working a while,
+        // then fails for good.
+        for now in (1_000..2_000).step_by(10) {
+            succeed(&b, now);
+        }
+        let mut tripped_at = None;
+        for now in 2_000..2_200 {
+            match b.try_acquire(now, E) {
+                Ok(permit) => {
+                    let _ = permit.failure(now);
+                }
+                Err(_) => {
+                    tripped_at = Some(now);
+                    break;
+                }
+            }
+        }
+        // Ten failures in the newest bucket against nine successes in the
+        // buckets before it: 50 % at tick 2_009 at the latest.
+        let tripped_at = tripped_at.unwrap_or_else(|| panic!("never tripped after {bogus}"));
+        assert!(tripped_at <= 2_010, "tripped at {tripped_at} after {bogus}");
+    }
+}
+
+/// The time model's other half: one reading far in the past counts in the
+/// newest bucket and changes nothing else. The window keeps every call it
+/// held, so the breaker judges exactly as a twin that never saw it.
+#[test]
+fn one_far_past_now_makes_the_time_window_forget_nothing() {
+    for bogus in [0, 3, 500] {
+        let b = healthy_time_window();
+        let twin = healthy_time_window();
+        // Both see the same sane readings; `b` also one from the past.
+        fail(&b, 1_000_000);
+        fail(&twin, 1_000_000);
+        fail(&b, bogus);
+        fail(&twin, 1_000_000);
+        for now in 1_000_001..1_000_020 {
+            for breaker in [&b, &twin] {
+                if let Ok(permit) = breaker.try_acquire(now, E) {
+                    let _ = permit.success(now);
+                }
+            }
+        }
+        assert_eq!(b.snapshot(), twin.snapshot(), "after a reading at {bogus}");
+    }
+}
+
+/// A clock that goes back within the window's span, however often, counts
+/// in the newest bucket: the window never moves back for it.
+#[test]
+fn a_clock_going_back_within_the_span_counts_in_the_newest_bucket() {
+    let b = healthy_time_window();
+    for _ in 0..3 {
+        fail(&b, 950);
+    }
+    // Ticks 900..1000 are the window; readings at 950 are within it.
+    let stats = b.snapshot().time_window;
+    assert_eq!((stats.calls, stats.failures), (13, 3));
+    succeed(&b, 1_009);
+    let stats = b.snapshot().time_window;
+    assert_eq!(
+        (stats.calls, stats.failures),
+        (13, 3),
+        "one bucket expired, one call added"
+    );
+}

@@ -533,11 +533,10 @@ fn record<const W: usize, const B: usize>(b: &Breaker<W, B, Tally>, now: u64, ou
 /// The count window then holds exactly one of the two, and its sums say
 /// so. The time window holds the t = 25 call, whole (only it can move the
 /// head to bucket 2, and it empties bucket 0 before adding itself). The
-/// t = 15 call is there too unless the window docs' rollover race took
-/// it: added to bucket 0 while the t = 25 call empties it, it can be lost,
-/// or lose its failure, "but a mark is never kept without its call" (1
-/// call, 1 failure, 1 slow here: possible before 99caccf, and loom finds
-/// it there).
+/// t = 15 call is there too unless the t = 25 call expired bucket 0 after
+/// it was added there; never split from its failure (1 call, 1 failure,
+/// 1 slow here: possible before 99caccf, and loom finds it there; a call
+/// without its failure was possible until the sums became one word).
 /// Further calls overwrite the slot and expire every bucket: the sums end
 /// exactly at the new contents, so they equalled the old contents, torn
 /// or not; and the head is where t = 25 put it (a call at t = 25 adds to
@@ -565,12 +564,11 @@ fn colliding_calls_leave_window_sums_equal_to_their_contents() {
             "one slot, two calls: {count:?}"
         );
         // The t = 25 call is always there, whole. The t = 15 one is there,
-        // or lost, or kept without its failure, if the t = 25 call expired
-        // bucket 0 as it was added there (the rollover race the window
-        // docs allow); never its failure without its call.
+        // or gone if the t = 25 call expired bucket 0 after it was added
+        // there; always whole, as the sums are one word.
         let time = snapshot.time_window;
         assert!(
-            [stats(2, 1, 1), stats(1, 0, 1), stats(2, 0, 1)].contains(&time),
+            [stats(2, 1, 1), stats(1, 0, 1)].contains(&time),
             "buckets 1 and 2: {time:?}"
         );
         record(&b, 25, Outcome::Success);
@@ -582,6 +580,41 @@ fn colliding_calls_leave_window_sums_equal_to_their_contents() {
         );
         record(&b, 1_000, Outcome::Success);
         assert_eq!(b.snapshot().time_window, stats(1, 0, 0));
+    });
+}
+
+/// Three 10-tick buckets holding a failure (t = 0) and two successes
+/// (t = 10, 20): 1 failure in 3 calls. A success at t = 30 expires the
+/// failure's bucket while a failure at t = 30 is recorded and a judge
+/// reads the window. Every window the judge can see is a set of outcomes
+/// that were recorded: at most 2 failures in 4 calls (both new calls in,
+/// the old failure not yet expired), never more failures than calls.
+/// With a window's sums in three words, an expiry took the calls off
+/// before the failures, and a reader between the two saw 1 failure over 2
+/// calls of the remaining buckets, or 2 over 3: rates no state had.
+/// Afterwards the sums are exactly the contents: 1 failure in 4 calls.
+#[test]
+fn a_judge_never_sees_a_rate_that_no_window_state_had() {
+    model(|| {
+        let config = Config::new(OPEN)
+            .trip_on_consecutive_failures(5)
+            .bucket_width(10);
+        let (b, _) = breaker::<0, 3>(config);
+        record(&b, 0, Outcome::Failure);
+        record(&b, 10, Outcome::Success);
+        record(&b, 20, Outcome::Success);
+        let tickets = [b.acquire(30, E).unwrap(), b.acquire(30, E).unwrap()];
+        let expiring = spawn(&b, move |b| b.record(tickets[0], 30, Outcome::Success));
+        let failing = spawn(&b, move |b| b.record(tickets[1], 30, Outcome::Failure));
+        let judge = spawn(&b, |b| b.snapshot().time_window);
+        let seen = judge.join().unwrap();
+        assert_eq!(expiring.join().unwrap(), Recorded::Counted);
+        assert_eq!(failing.join().unwrap(), Recorded::Counted);
+        assert!(
+            seen.failures <= seen.calls && u64::from(seen.failures) * 2 <= u64::from(seen.calls),
+            "a window no state had: {seen:?}"
+        );
+        assert_eq!(b.snapshot().time_window, stats(4, 1, 0));
     });
 }
 
@@ -695,10 +728,6 @@ fn a_fresh_probe_never_times_out() {
     });
 }
 
-// ---------------------------------------------------------------------------
-// Claims refuted: core bugs, kept as models (run with `--ignored`).
-// ---------------------------------------------------------------------------
-
 /// The module docs: "Rates are judged when an outcome can raise them:
 /// every failure and slow call, and the success that brings a window to
 /// `minimum_calls`. Any other success only lowers a rate ... so it is not
@@ -706,26 +735,13 @@ fn a_fresh_probe_never_times_out() {
 /// two that trips at 50 % of 2 calls. In every sequential order the second
 /// to judge sees 1 failure in 2 calls and trips.
 ///
-/// Loom's interleaving: the failure (A) adds its call (calls 0 → 1) and its
-/// failure; the success (B) adds its call (1 → 2, the minimum, so B
-/// judges). A reads `calls` and gets 1 (its own addition; B's is not
-/// ordered before the read), below the minimum: no trip. B reads
-/// `failures` and gets 0 (A's addition not yet visible): 0 %, no trip.
-/// This is store buffering across two sums, possible because the sums are
-/// `Relaxed` (it needs the weak ordering of aarch64/riscv; an x86 `lock
-/// xadd` is a full barrier). The window then holds 1 failure in 2 calls,
-/// at the trip rate, and since successes are no longer judged the breaker
-/// stays closed until the next failure or slow call (before 0c0c0b7 the
-/// next call of any kind judged it). `SeqCst` on the sums' additions and
-/// on the loads `rate_reason` makes would rule it out.
-///
-/// The sums are now added and read `SeqCst`, which rules this out under
-/// the Rust (C++) memory model. Loom cannot confirm it: it treats `SeqCst`
-/// accesses as `AcqRel` (a documented limitation), so it still reports
-/// this interleaving. Packing a window's sums into one word (one
-/// read-modify-write per call) would make it checkable here.
+/// With a window's sums in separate words this needed `SeqCst` (store
+/// buffering across two sums: the failure read `calls` without the
+/// success's addition, the success read `failures` without the failure's),
+/// which loom models as `AcqRel` and so could not check. The sums are one
+/// word now: both additions are read-modify-writes of that word, so the
+/// second in its modification order sees the first, whatever the ordering.
 #[test]
-#[ignore = "fixed with SeqCst on the window sums, which loom models as AcqRel, so loom still reports it (see the doc comment)"]
 fn a_failure_and_a_success_reaching_the_minimum_trip_once() {
     model(|| {
         let (b, counts) = breaker::<2, 0>(Config::new(OPEN).trip_on_failure_rate(500, 2));

@@ -25,10 +25,14 @@
 //!   `max_open_duration`, plus up to `jitter` permille of itself; `trips`
 //!   saturates at 63; the count restarts when a fully closed breaker trips
 //!   `reset_backoff_after` ticks or more after full traffic began;
-//! - time buckets `width` ticks wide, aligned to multiples of `width`, the
-//!   newest (head) bucket is the one holding the latest `now` seen, a `now`
-//!   before the head bucket counts in the head; emptied (head kept) on close
-//!   and reset; a width of 0 leaves them unused;
+//! - time buckets `width` ticks wide, aligned to multiples of `width`,
+//!   numbered modulo 2⁴⁷ and compared by distance; the newest (head) bucket
+//!   is the one holding the latest `now` seen; a `now` before the head
+//!   bucket by at most the window's span counts in the head; a `now` further
+//!   behind counts in the head and makes it suspect, and a second such
+//!   reading moves the head back to it, keeping the buckets; any other
+//!   reading clears the suspicion; emptied (head kept) on close and reset; a
+//!   width of 0 leaves them unused;
 //! - rates are judged when an outcome can raise one: a failure, a slow
 //!   call, or a call that brings a window to `minimum_calls`.
 //!
@@ -54,8 +58,8 @@ use failwell::Tier;
 pub const GENERATION_MASK: u32 = (1 << 20) - 1;
 /// `trips` saturates here (six bits of the breaker's state word).
 const MAX_TRIPS: u8 = 63;
-/// The breaker numbers time buckets in 48 bits (see [`Deviations`]).
-const BUCKET_SEQUENCE_MAX: u64 = (1 << 48) - 1;
+/// Time buckets are numbered modulo 2⁴⁷.
+const BUCKET_SEQUENCE_MASK: u64 = (1 << 47) - 1;
 
 /// Known differences between the breaker and its documented semantics. Each
 /// flag set makes the model follow the breaker in that one respect; with
@@ -75,10 +79,6 @@ pub struct Deviations {
     /// and near `u64::MAX` it is finite although they never time out.
     /// Documented: "Ticks from `now` until the probes in flight time out".
     pub probes_busy_retry_after: bool,
-    /// Time buckets are numbered in 48 bits: past bucket 2⁴⁸ − 1 (tick
-    /// `2⁴⁸ × bucket_width`) the head stops moving and every call counts in
-    /// it, never expiring. Documented as a limit on `Config::bucket_width`.
-    pub bucket_sequence_cap: bool,
     /// A backoff step whose product `duration × factor` overflows 64 bits
     /// divides first, `(duration / 1000) × factor`, which is lower than the
     /// documented product by up to `factor` ticks.
@@ -90,7 +90,6 @@ impl Deviations {
     pub const NONE: Deviations = Deviations {
         probe_identity: false,
         probes_busy_retry_after: false,
-        bucket_sequence_cap: false,
         backoff_rounding: false,
     };
 
@@ -99,7 +98,6 @@ impl Deviations {
     pub const CORE: Deviations = Deviations {
         probe_identity: true,
         probes_busy_retry_after: false,
-        bucket_sequence_cap: true,
         backoff_rounding: false,
     };
 }
@@ -451,7 +449,8 @@ struct Buckets {
     /// The newest bucket: the one holding the latest `now` recorded.
     head: u64,
     calls: Vec<(u64, Call)>,
-    sequence_cap: bool,
+    /// A reading came from further behind than the window's span.
+    suspect: bool,
 }
 
 impl Buckets {
@@ -463,15 +462,30 @@ impl Buckets {
         if !self.in_use() {
             return;
         }
-        let mut bucket = now / self.width;
-        if self.sequence_cap {
-            bucket = bucket.min(BUCKET_SEQUENCE_MAX);
+        let target = (now / self.width) & BUCKET_SEQUENCE_MASK;
+        let ahead = target.wrapping_sub(self.head) & BUCKET_SEQUENCE_MASK;
+        let behind = self.head.wrapping_sub(target) & BUCKET_SEQUENCE_MASK;
+        if ahead == 0 || (behind <= ahead && behind <= self.count) {
+            // The head bucket, or before it within the span: in the head.
+            self.suspect = false;
+        } else if ahead < behind {
+            self.head = target;
+            self.suspect = false;
+        } else if !self.suspect {
+            // Far behind once: in the head, which is now suspect.
+            self.suspect = true;
+        } else {
+            // Far behind twice: the head moves back, every call with it.
+            for (bucket, _) in &mut self.calls {
+                *bucket = bucket.wrapping_sub(behind) & BUCKET_SEQUENCE_MASK;
+            }
+            self.head = target;
+            self.suspect = false;
         }
-        // A `now` before the head bucket counts in the head.
-        self.head = self.head.max(bucket);
         self.calls.push((self.head, call));
         let (head, count) = (self.head, self.count);
-        self.calls.retain(|&(bucket, _)| head - bucket < count);
+        self.calls
+            .retain(|&(bucket, _)| head.wrapping_sub(bucket) & BUCKET_SEQUENCE_MASK < count);
     }
 
     fn stats(&self) -> WindowStats {
@@ -481,12 +495,9 @@ impl Buckets {
     /// An operator's reset: empty, with the head at the bucket holding `now`.
     fn reset(&mut self, now: u64) {
         self.calls.clear();
+        self.suspect = false;
         if self.in_use() {
-            let mut bucket = now / self.width;
-            if self.sequence_cap {
-                bucket = bucket.min(BUCKET_SEQUENCE_MAX);
-            }
-            self.head = bucket;
+            self.head = (now / self.width) & BUCKET_SEQUENCE_MASK;
         }
     }
 }
@@ -561,7 +572,7 @@ impl BreakerModel {
                 width: config.bucket_width,
                 head: 0,
                 calls: Vec::new(),
-                sequence_cap: false,
+                suspect: false,
             },
             ramp_calls: [0; 3],
             issued: VecDeque::new(),
@@ -575,7 +586,6 @@ impl BreakerModel {
     #[must_use]
     pub fn tolerating(mut self, deviations: Deviations) -> Self {
         self.deviations = deviations;
-        self.buckets.sequence_cap = deviations.bucket_sequence_cap;
         self
     }
 

@@ -747,7 +747,6 @@ fn strict_probes_busy_near_the_end_of_time_never_frees() {
 }
 
 #[test]
-#[ignore = "documented limit (Config::bucket_width): past bucket 2^48 - 1 the time window stops moving (Deviations::bucket_sequence_cap)"]
 fn strict_the_time_window_keeps_sliding_past_bucket_2_pow_48() {
     // Two buckets of one tick; trip at 50 % of at least two calls.
     let config = Config::new(10).trip_on_failure_rate(500, 2).bucket_width(1);

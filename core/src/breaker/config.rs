@@ -70,10 +70,13 @@ pub struct Config {
     /// Rates are judged only on a window holding at least this many calls (≥ 1).
     pub minimum_calls: u32,
     /// Width of one bucket of the time window, in ticks. 0 leaves the time
-    /// buckets unused (nothing is recorded in them). Buckets are numbered in
-    /// 48 bits: from tick `2⁴⁸ × bucket_width` on (8.9 years of 1 µs buckets
-    /// on nanosecond ticks, 8,900 years of 1 ms buckets) the window stops
-    /// sliding and counts every call in its newest bucket.
+    /// buckets unused (nothing is recorded in them). A time window records
+    /// at most 2²⁰ calls (1,048,576): past that, calls are not recorded
+    /// until buckets expire, so choose widths that keep a window's traffic
+    /// below it (10 buckets of 1 s hold 100,000 calls a second). Buckets are
+    /// numbered modulo 2⁴⁷, so the window slides on forever; from tick
+    /// `2⁴⁷ × bucket_width` on (4.4 years of 1 µs buckets on nanosecond
+    /// ticks) finding a call's bucket takes a 64-bit division.
     pub bucket_width: u64,
     /// How long the first trip holds the breaker open (≥ 1).
     pub open_duration: u64,

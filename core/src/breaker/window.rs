@@ -2,26 +2,44 @@
 //! `B` time buckets. Both keep running sums, so recording a call costs the
 //! same whatever the window's size.
 //!
-//! # Consistency
+//! # Consistency: one word per sum
 //!
-//! Each outcome changes its slot (or bucket) and the running sums with
-//! separate atomic operations, paired so that once no call is being recorded
-//! the sums equal the window's contents exactly, whatever the interleaving.
-//! While calls are being recorded a reader may see a sum that is off by the
-//! number of recordings in progress; a sum caught below zero reads as 0,
-//! so a transient can only hide a failure, never invent one beyond those in
-//! progress.
+//! A window's calls, failures and slow calls are packed into one 64-bit
+//! word ([`Sums`]), and so is each time bucket's. Every change to a window
+//! is one atomic addition or subtraction of whole outcomes, and every
+//! reading is one load: a judge never sees the failures of one moment over
+//! the calls of another, so the failures it sees never exceed the calls
+//! they belong to, and every rate it judges is the rate of a set of
+//! outcomes that were really recorded.
 //!
-//! Two races leave a lasting mark, each bounded by the reports in flight:
-//! a call recorded into a time bucket at the instant a concurrent call
-//! moves the head and empties that bucket can be lost (a lost success
-//! raises the failure rate by that one call) or lose its failed or slow
-//! mark (counted as a plain success), but a mark is never kept without its
-//! call; and an outcome whose report overlaps a reset, or a close after a
-//! whole open period, can land in the emptied windows.
+//! Adding comes before removing: a count-window call adds its outcome to the
+//! sums, then swaps it into its slot, then subtracts the outcome it
+//! displaced; a time-window call adds to the sums, then to its bucket, and
+//! an expiry swaps the bucket empty, then subtracts what it held. So no
+//! field ever dips below zero, and while calls are in flight a reading can
+//! hold up to one outcome more per call in flight (the new one and the one
+//! it displaces, both real): once no call is being recorded the sums equal
+//! the window's contents exactly.
+//!
+//! The call that moves the time window's head notes what the new head
+//! bucket holds, publishes the new head, empties the buckets it passed and
+//! takes only the noted contents off the new head bucket, so a call added
+//! there meanwhile stays. One race leaves a lasting mark, bounded by the
+//! calls in flight: a call that read the head before a move and is added
+//! to its bucket afterwards counts in that bucket, which can be the new
+//! head's (a jump of `B` buckets or more) or one that expires earlier.
+//!
+//! # Capacity
+//!
+//! The word holds 22 bits of calls and 21 each of failures and slow calls.
+//! A count window has at most 2²⁰ slots (checked with the config). A
+//! time window holds at most [`TIME_WINDOW_CALLS`] calls: a call that finds
+//! it full is not recorded (its outcome is dropped, as if sampled) until
+//! buckets expire. The headroom above both limits absorbs the calls in
+//! flight, so no field can carry into the next.
 
 use crate::arith::{div_to_u32, div_u64};
-use crate::sync::{AtomicU32, AtomicU8, StateWord, ACQ_REL, RELAXED, SEQ_CST};
+use crate::sync::{AtomicU32, AtomicU8, StateWord, ACQ_REL, RELAXED};
 
 /// One outcome, as kept in a count-window slot.
 pub(crate) const FILLED: u8 = 0b100;
@@ -29,6 +47,9 @@ pub(crate) const FILLED: u8 = 0b100;
 pub(crate) const FAILED: u8 = 0b001;
 /// The call was slow.
 pub(crate) const SLOW: u8 = 0b010;
+
+/// The most calls a time window records (2²⁰); see the module docs.
+pub const TIME_WINDOW_CALLS: u32 = 1 << 20;
 
 /// Calls, failures and slow calls in a window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -74,63 +95,76 @@ impl WindowStats {
     }
 }
 
-/// Running sums: calls, failures, slow calls.
-pub(crate) struct Sums {
-    calls: AtomicU32,
-    failures: AtomicU32,
-    slow: AtomicU32,
+/// Bits of a packed sums word: calls in bits 0..22, failures in 22..43,
+/// slow calls in 43..64.
+const FAILURES_SHIFT: u32 = 22;
+const SLOW_SHIFT: u32 = 43;
+const CALLS_MASK: u64 = (1 << FAILURES_SHIFT) - 1;
+const FAILURES_MASK: u64 = (1 << (SLOW_SHIFT - FAILURES_SHIFT)) - 1;
+
+/// One outcome (`FILLED` plus `FAILED` and `SLOW` bits) as a packed
+/// addition: 0 for an empty slot.
+#[inline]
+const fn packed(code: u8) -> u64 {
+    (code & FILLED != 0) as u64
+        | ((code & FAILED != 0) as u64) << FAILURES_SHIFT
+        | ((code & SLOW != 0) as u64) << SLOW_SHIFT
 }
 
-const_unless_loom! {
-    fn new_u32() -> AtomicU32 {
-        AtomicU32::new(0)
+/// Calls, failures and slow calls in one word: every change is one atomic
+/// addition or subtraction and every reading one load (the module docs).
+pub(crate) struct Sums(StateWord);
+
+impl Sums {
+    const_unless_loom! {
+        pub(crate) fn new() -> Self {
+            Self(StateWord::new(0))
+        }
+    }
+
+    /// Adds `packed`; returns the sums before.
+    #[inline]
+    fn add(&self, packed: u64) -> u64 {
+        self.0.fetch_add(packed)
+    }
+
+    /// Takes `packed`, which this window holds, off the sums.
+    #[inline]
+    fn sub(&self, packed: u64) {
+        self.0.fetch_sub(packed);
+    }
+
+    /// Empties the sums; returns what they held.
+    #[inline]
+    fn take(&self) -> u64 {
+        self.0.swap(0)
+    }
+
+    #[inline]
+    pub(crate) fn read(&self) -> WindowStats {
+        unpack(self.0.load())
+    }
+}
+
+/// The calls field of a packed word.
+#[inline]
+#[allow(clippy::cast_possible_truncation)] // masked to 22 bits
+const fn calls(packed: u64) -> u32 {
+    (packed & CALLS_MASK) as u32
+}
+
+#[allow(clippy::cast_possible_truncation)] // each field masked to 22 or 21 bits
+const fn unpack(packed: u64) -> WindowStats {
+    WindowStats {
+        calls: calls(packed),
+        failures: (packed >> FAILURES_SHIFT & FAILURES_MASK) as u32,
+        slow: (packed >> SLOW_SHIFT) as u32,
     }
 }
 
 #[cfg(loom)]
 fn new_u8() -> AtomicU8 {
     AtomicU8::new(0)
-}
-
-impl Sums {
-    const_unless_loom! {
-        pub(crate) fn new() -> Self {
-            Self {
-                calls: new_u32(),
-                failures: new_u32(),
-                slow: new_u32(),
-            }
-        }
-    }
-
-    /// Adds one outcome; returns the calls counted after it.
-    ///
-    /// The marks first, then the call, so an expiry that takes the call
-    /// takes the marks too: see [`TimeWindow::expire`].
-    ///
-    /// Sums are added and read sequentially consistent (on x86_64 the same
-    /// instructions as relaxed): a failure and a success recorded at once
-    /// must not both judge a window without the other's addition, or
-    /// neither would trip a breaker that any sequential order trips.
-    fn add(&self, code: u8) -> u32 {
-        if code & FAILED != 0 {
-            self.failures.fetch_add(1, SEQ_CST);
-        }
-        if code & SLOW != 0 {
-            self.slow.fetch_add(1, SEQ_CST);
-        }
-        self.calls.fetch_add(1, SEQ_CST).wrapping_add(1)
-    }
-
-    fn read(&self) -> WindowStats {
-        // A sum above i32::MAX is one caught below zero (see the module docs).
-        let clamp = |v: u32| if v > i32::MAX as u32 { 0 } else { v };
-        WindowStats {
-            calls: clamp(self.calls.load(SEQ_CST)),
-            failures: clamp(self.failures.load(SEQ_CST)),
-            slow: clamp(self.slow.load(SEQ_CST)),
-        }
-    }
 }
 
 /// The last `N` calls, one byte each.
@@ -157,7 +191,7 @@ impl<const N: usize> CountWindow<N> {
     pub(crate) fn new() -> Self {
         Self {
             slots: core::array::from_fn(|_| new_u8()),
-            cursor: new_u32(),
+            cursor: AtomicU32::new(0),
             sums: Sums::new(),
         }
     }
@@ -180,42 +214,24 @@ impl<const N: usize> CountWindow<N> {
         if slot.load(RELAXED) == code {
             return false;
         }
-        let old = slot.swap(code, RELAXED);
-        self.account(old, code) == Some(minimum)
-    }
-
-    /// Adjusts the sums for one slot going from `old` to `new`; returns the
-    /// call count if this added a call.
-    fn account(&self, old: u8, new: u8) -> Option<u32> {
-        let sums = &self.sums;
-        let mut calls = None;
-        for (bit, sum) in [
-            (FILLED, &sums.calls),
-            (FAILED, &sums.failures),
-            (SLOW, &sums.slow),
-        ] {
-            match (old & bit != 0, new & bit != 0) {
-                (false, true) => {
-                    let before = sum.fetch_add(1, SEQ_CST);
-                    if bit == FILLED {
-                        calls = Some(before.wrapping_add(1));
-                    }
-                }
-                (true, false) => {
-                    sum.fetch_sub(1, SEQ_CST);
-                }
-                _ => {}
-            }
+        // Add, then displace, then remove (the module docs): acquire and
+        // release on the slot order a displaced outcome's addition before
+        // its removal.
+        let before = self.sums.add(packed(code));
+        let old = slot.swap(code, ACQ_REL);
+        if old != 0 {
+            self.sums.sub(packed(old));
+            return false;
         }
-        calls
+        calls(before).wrapping_add(1) == minimum
     }
 
     /// Empties the window: `N` swaps, done only when the breaker closes.
     pub(crate) fn clear(&self) {
         for slot in &self.slots {
-            let old = slot.swap(0, RELAXED);
+            let old = slot.swap(0, ACQ_REL);
             if old != 0 {
-                let _ = self.account(old, 0);
+                self.sums.sub(packed(old));
             }
         }
         self.cursor.store(0, RELAXED);
@@ -226,22 +242,46 @@ impl<const N: usize> CountWindow<N> {
     }
 }
 
-/// One time bucket's counts.
-struct Bucket {
-    sums: Sums,
-}
-
-/// Sequence numbers of buckets fit in this many bits of the head word; the
-/// low 16 bits hold the head bucket's position.
-const SEQUENCE_BITS: u32 = 48;
-const SEQUENCE_MAX: u64 = (1 << SEQUENCE_BITS) - 1;
+/// The head word holds a bucket sequence number modulo 2⁴⁷ in bits 17..64,
+/// a clock-fault flag in bit 15 and the head bucket's position (below
+/// [`MAX_BUCKETS`](super::MAX_BUCKETS) = 2¹⁵) in bits 0..15.
+const SEQUENCE_SHIFT: u32 = 17;
+const SEQUENCE_MASK: u64 = (1 << (64 - SEQUENCE_SHIFT)) - 1;
+/// Set by a reading more than the window's span behind the head: the next
+/// reading decides whether it was a clock fault (see [`TimeWindow`]).
+const SUSPECT: u64 = 1 << 15;
+const POSITION_MASK: u64 = SUSPECT - 1;
 
 /// `B` buckets of `width` ticks, the newest at the head.
+///
+/// Bucket `s` holds the calls of ticks `s × width ..`. The head's sequence
+/// is kept modulo 2⁴⁷ and compared by distance, so the window slides on
+/// past bucket 2⁴⁷ (from there on every call pays the division that finds
+/// its bucket: 4.4 years into a clock of nanoseconds with 1 µs buckets).
+///
+/// # Time
+///
+/// - A `now` within the head bucket records there; past it, the head moves
+///   forward and the buckets it passes expire (all of them after a jump of
+///   `B` buckets or more, as after an idle spell).
+/// - A `now` behind the head by at most `B` buckets (the window's span)
+///   records in the head bucket: an earlier `now` never makes the window
+///   forget what it holds.
+/// - A `now` behind the head by more than the window's span is a clock
+///   fault of one of the two readings. The first such reading records in
+///   the head and marks the head *suspect*; if the next reading that moves
+///   the head is also that far behind, the readings that moved the head
+///   ahead were the fault: the head moves back to that `now`, keeping every
+///   bucket (they expire as time passes from there). Any reading at or
+///   ahead of the head clears the mark. So one far-future `now` costs what
+///   an idle spell costs (the window empties once) and the window slides on
+///   the sane clock from its second reading; one far-past `now` changes
+///   nothing but the bucket it counts in.
 pub(crate) struct TimeWindow<const B: usize> {
-    /// `sequence << 16 | position`: bucket number `sequence` (ticks
-    /// `sequence × width ..`) is at index `position`.
+    /// `sequence << 17 | suspect | position`: bucket number `sequence`
+    /// (modulo 2⁴⁷) is at index `position`.
     head: StateWord,
-    buckets: [Bucket; B],
+    buckets: [Sums; B],
     sums: Sums,
 }
 
@@ -250,7 +290,7 @@ impl<const B: usize> TimeWindow<B> {
     pub(crate) const fn new() -> Self {
         Self {
             head: StateWord::new(0),
-            buckets: [const { Bucket { sums: Sums::new() } }; B],
+            buckets: [const { Sums::new() }; B],
             sums: Sums::new(),
         }
     }
@@ -259,7 +299,7 @@ impl<const B: usize> TimeWindow<B> {
     pub(crate) fn new() -> Self {
         Self {
             head: StateWord::new(0),
-            buckets: core::array::from_fn(|_| Bucket { sums: Sums::new() }),
+            buckets: core::array::from_fn(|_| Sums::new()),
             sums: Sums::new(),
         }
     }
@@ -267,10 +307,9 @@ impl<const B: usize> TimeWindow<B> {
     /// Records one outcome at `now` in buckets `width` ticks wide; true if
     /// this brought the window to `minimum` calls.
     ///
-    /// Within the head bucket this is a load and two to four additions. The
-    /// first call past the head bucket moves the head, expiring the `k`
-    /// buckets it passes (`k ≤ B`): once per bucket width at most. A `now`
-    /// before the head bucket (a clock that went back) counts in the head.
+    /// Within the head bucket this is a load and two additions. The first
+    /// call past the head bucket moves the head, expiring the `k` buckets
+    /// it passes (`k ≤ B`): once per bucket width at most.
     #[inline]
     pub(crate) fn record(&self, now: u64, width: u64, code: u8, minimum: u32) -> bool {
         // No buckets, or a width of 0: the time window is unused.
@@ -278,96 +317,134 @@ impl<const B: usize> TimeWindow<B> {
             return false;
         }
         let position = self.advance(now, width);
+        let outcome = packed(code);
         // Sums first, then the bucket: an expiry only ever subtracts what a
-        // bucket holds, which the sums already counted, so they never dip.
-        let calls = self.sums.add(code);
-        if let Some(bucket) = self.buckets.get(position) {
-            bucket.sums.add(code);
+        // bucket holds, which the sums counted before it.
+        let before = self.sums.add(outcome);
+        if calls(before) >= TIME_WINDOW_CALLS {
+            // Full: this call is not recorded (the module docs).
+            self.sums.sub(outcome);
+            return false;
         }
-        calls == minimum
+        if let Some(bucket) = self.buckets.get(position) {
+            bucket.add(outcome);
+        }
+        calls(before).wrapping_add(1) == minimum
     }
 
-    /// Moves the head to the bucket holding `now` if it is past the head
+    /// Moves the head to the bucket holding `now` if that is not the head
     /// bucket; returns the head's position.
     #[inline]
     fn advance(&self, now: u64, width: u64) -> usize {
         let head = self.head.load();
-        let end = (head >> 16).saturating_add(1).saturating_mul(width);
-        if now < end {
-            return usize::try_from(head & 0xFFFF).unwrap_or(0);
+        // The sequence is below 2⁴⁷ and at most `now / width`, so the
+        // product does not overflow; past bucket 2⁴⁷ it is too small and
+        // every call takes `rotate`.
+        let start = (head >> SEQUENCE_SHIFT).wrapping_mul(width);
+        if now.checked_sub(start).is_some_and(|into| into < width) && head & SUSPECT == 0 {
+            return usize::try_from(head & POSITION_MASK).unwrap_or(0);
         }
         self.rotate(head, now, width)
     }
 
-    /// The head bucket ends at or before `now`: moves it (or finds that
-    /// another call did).
+    /// `now` is outside the head bucket, or the head is flagged: moves the
+    /// head forward, keeps it, or moves it back after a clock fault.
     #[inline(never)]
     fn rotate(&self, mut head: u64, now: u64, width: u64) -> usize {
+        let target = div_u64(now, width) & SEQUENCE_MASK;
+        let span = u64::try_from(B).unwrap_or(u64::MAX);
+        let at = |position: usize| u64::try_from(position).unwrap_or(0);
         loop {
-            let sequence = head >> 16;
-            let position = usize::try_from(head & 0xFFFF).unwrap_or(0);
-            let end = sequence.saturating_add(1).saturating_mul(width);
-            if now < end {
-                return position;
-            }
-            let target = div_u64(now, width).min(SEQUENCE_MAX);
-            let Some(passed) = target.checked_sub(sequence).filter(|&k| k > 0) else {
-                // Time beyond 2⁴⁸ buckets: the head stays where it is.
-                return position;
-            };
-            let (next, expire) = match usize::try_from(passed) {
-                Ok(k) if k < B => {
-                    let raw = position.saturating_add(k);
-                    (if raw >= B { raw.wrapping_sub(B) } else { raw }, k)
+            let sequence = head >> SEQUENCE_SHIFT;
+            let position = usize::try_from(head & POSITION_MASK).unwrap_or(0);
+            let ahead = target.wrapping_sub(sequence) & SEQUENCE_MASK;
+            let behind = sequence.wrapping_sub(target) & SEQUENCE_MASK;
+            let next = if ahead == 0 || (behind <= ahead && behind <= span) {
+                // The head bucket, or before it within the window's span:
+                // counted in the head, which is no longer suspect.
+                if head & SUSPECT == 0 {
+                    return position;
                 }
-                _ => (position, B),
-            };
-            let Ok(next_bits) = u64::try_from(next) else {
-                return position;
-            };
-            match self.head.compare_exchange(head, target << 16 | next_bits) {
-                Ok(_) => {
-                    if expire == B {
-                        self.clear();
-                    } else {
-                        // The `expire` buckets after the old head, ending
-                        // with the new head.
-                        for step in 1..=expire {
-                            let raw = position.saturating_add(step);
-                            self.expire(if raw >= B { raw.wrapping_sub(B) } else { raw });
-                        }
+                head & !SUSPECT
+            } else if ahead < behind {
+                // Forward: the buckets it passes expire (all of them after
+                // `B` or more).
+                let (to, expire) = match usize::try_from(ahead) {
+                    Ok(k) if k < B => {
+                        let raw = position.saturating_add(k);
+                        (if raw >= B { raw.wrapping_sub(B) } else { raw }, k)
                     }
-                    return next;
+                    _ => (position, B),
+                };
+                // What the new head bucket holds before the move: calls can
+                // be added to it from the moment the new head is published,
+                // so only this is taken off afterwards.
+                let stale = self.buckets.get(to).map_or(0, |bucket| bucket.0.load());
+                let moved = target << SEQUENCE_SHIFT | at(to);
+                if let Err(actual) = self.head.compare_exchange(head, moved) {
+                    head = actual;
+                    continue;
                 }
+                for step in 1..expire {
+                    let raw = position.saturating_add(step);
+                    self.expire(if raw >= B { raw.wrapping_sub(B) } else { raw });
+                }
+                if expire == B && to != position {
+                    self.expire(position);
+                }
+                self.remove(to, stale);
+                return to;
+            } else if head & SUSPECT == 0 {
+                // Far behind, for the first time: counted in the head.
+                head | SUSPECT
+            } else {
+                // Far behind again: the readings ahead were the fault. The
+                // head moves back, keeping every bucket.
+                target << SEQUENCE_SHIFT | at(position)
+            };
+            match self.head.compare_exchange(head, next) {
+                Ok(_) => return usize::try_from(next & POSITION_MASK).unwrap_or(0),
                 Err(actual) => head = actual,
             }
         }
     }
 
-    /// Empties bucket `index` into nothing, taking its counts off the sums.
-    ///
-    /// Calls first (acquiring), then the failed and slow marks, the reverse
-    /// of [`Sums::add`]. A call recorded into the bucket meanwhile is either
-    /// taken whole, kept whole, or kept without its marks (counted as a
-    /// plain success): never a mark without its call, which could make one
-    /// success look like a 100 % failure rate. It can also be taken whole,
-    /// that is lost: the head moved past it as it was recorded.
+    /// Takes `stale`, what bucket `index` held before it became the head,
+    /// off the bucket and the sums, leaving the calls added since. If the
+    /// bucket no longer holds it (a clear came between), it was taken off
+    /// already.
+    fn remove(&self, index: usize, stale: u64) {
+        let Some(bucket) = self.buckets.get(index) else {
+            return;
+        };
+        if stale == 0 {
+            return;
+        }
+        let (old, held) = (unpack(stale), &bucket.0);
+        let mut current = held.load();
+        loop {
+            let now = unpack(current);
+            if now.calls < old.calls || now.failures < old.failures || now.slow < old.slow {
+                return;
+            }
+            match held.compare_exchange(current, current.wrapping_sub(stale)) {
+                Ok(_) => {
+                    self.sums.sub(stale);
+                    return;
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Empties bucket `index`, taking what it held off the sums.
     fn expire(&self, index: usize) {
         let Some(bucket) = self.buckets.get(index) else {
             return;
         };
-        let calls = bucket.sums.calls.swap(0, ACQ_REL);
-        if calls != 0 {
-            self.sums.calls.fetch_sub(calls, RELAXED);
-        }
-        for (from, to) in [
-            (&bucket.sums.failures, &self.sums.failures),
-            (&bucket.sums.slow, &self.sums.slow),
-        ] {
-            let count = from.swap(0, RELAXED);
-            if count != 0 {
-                to.fetch_sub(count, RELAXED);
-            }
+        let held = bucket.take();
+        if held != 0 {
+            self.sums.sub(held);
         }
     }
 
@@ -376,7 +453,8 @@ impl<const B: usize> TimeWindow<B> {
     pub(crate) fn reset(&self, now: u64, width: u64) {
         self.clear();
         if B > 0 && width > 0 {
-            self.head.store(div_u64(now, width).min(SEQUENCE_MAX) << 16);
+            self.head
+                .store((div_u64(now, width) & SEQUENCE_MASK) << SEQUENCE_SHIFT);
         }
     }
 
@@ -387,6 +465,7 @@ impl<const B: usize> TimeWindow<B> {
         }
     }
 
+    /// The window as it stands.
     pub(crate) fn stats(&self) -> WindowStats {
         self.sums.read()
     }

@@ -317,7 +317,8 @@ typedef struct {
   // (bits 20..25; 0 for a call that is not a probe) and, once reported,
   // the spent flag (bit 31).
   uint32_t ticket;
-  // Keyed hash of the breaker's address, `ticket` and `acquired_at`.
+  // Keyed hash of the breaker's address, `ticket` and `acquired_at`;
+  // never 0, so a permit whose check is 0 is always refused.
   uint32_t check;
 } failwell_permit_t;
 

@@ -435,31 +435,46 @@ class Breaker;
 /// ignore(); when refused, why (status()) and when to come back
 /// (retry_after()).
 ///
-/// Move-only. Destroyed while still unreported it is reported as ignored
-/// (a probe frees its slot; nothing is counted), which is what an early
-/// return or an exception between acquiring and reporting does: report
-/// failure() if that early exit is a failure of the dependency.
+/// Move-only. Destroyed while still pending it is reported as ignored (a
+/// probe frees its slot; nothing is counted), which is what an early return
+/// or an exception between acquiring and reporting does: report failure()
+/// if that early exit is a failure of the dependency.
 ///
-/// The reports return FAILWELL_OK (counted), FAILWELL_PERMIT_STALE (ignored,
-/// harmlessly: the breaker changed state meanwhile), FAILWELL_PERMIT_SPENT
-/// (reported already), FAILWELL_PERMIT_INVALID (the call was refused) or
-/// FAILWELL_NULL_POINTER (a moved-from permit).
+/// A permit reports at most once, whichever way it goes: one report from
+/// C++, or into_native() and one report from C. What each accessor returns:
+///
+///   state         admitted() status()      retry_after() pending() reports
+///   refused       false      the refusal   its wait      false     FAILWELL_PERMIT_INVALID
+///   pending       true       FAILWELL_OK   0             true      FAILWELL_OK (counted) or
+///                                                                  FAILWELL_PERMIT_STALE (ignored)
+///   reported      true       FAILWELL_OK   0             false     FAILWELL_PERMIT_SPENT
+///   handed over   true       FAILWELL_OK   0             false     FAILWELL_PERMIT_SPENT
+///   moved from    false      NULL_POINTER  UINT64_MAX    false     FAILWELL_NULL_POINTER
+///
+/// Pending: admitted, not yet reported. Reported: after its first report
+/// from C++ (whatever that returned). Handed over: after into_native() on a
+/// pending permit; C now owns the report. Moved from: the source of a move
+/// (construction or assignment), which holds nothing: status() is
+/// FAILWELL_NULL_POINTER. is_probe() and acquired_at() describe the admitted
+/// call (false and 0 when refused or moved from). A STALE report is normal
+/// under concurrency: the breaker changed state meanwhile.
 class [[nodiscard]] BreakerPermit {
  public:
   BreakerPermit(const BreakerPermit&) = delete;
   BreakerPermit& operator=(const BreakerPermit&) = delete;
 
+  /// Takes `other`'s permit; `other` is left moved from.
   BreakerPermit(BreakerPermit&& other) noexcept
       : breaker_(other.breaker_),
         permit_(other.permit_),
         retry_after_(other.retry_after_),
         status_(other.status_),
-        pending_(other.pending_) {
-    other.breaker_ = nullptr;
-    other.pending_ = false;
+        held_(other.held_) {
+    other.vacate();
   }
 
-  /// Reports this permit as ignored if it is pending, then takes `other`'s.
+  /// Reports this permit as ignored if it is pending, then takes `other`'s;
+  /// `other` is left moved from.
   BreakerPermit& operator=(BreakerPermit&& other) noexcept {
     if (this != &other) {
       release();
@@ -467,80 +482,98 @@ class [[nodiscard]] BreakerPermit {
       permit_ = other.permit_;
       retry_after_ = other.retry_after_;
       status_ = other.status_;
-      pending_ = other.pending_;
-      other.breaker_ = nullptr;
-      other.pending_ = false;
+      held_ = other.held_;
+      other.vacate();
     }
     return *this;
   }
 
   ~BreakerPermit() { release(); }
 
-  /// True when the call was admitted (status() == FAILWELL_OK).
+  /// True when the call was admitted (status() == FAILWELL_OK), also after
+  /// it was reported or handed over; false when refused or moved from.
   bool admitted() const noexcept { return status_ == FAILWELL_OK; }
   explicit operator bool() const noexcept { return admitted(); }
 
   /// FAILWELL_OK, or why the call was refused: FAILWELL_BREAKER_OPEN,
   /// FAILWELL_PROBES_BUSY, FAILWELL_NOT_PROBING, FAILWELL_RAMP_SHED,
-  /// FAILWELL_FORCED_OPEN, or a caller error (FAILWELL_INVALID_TIER).
+  /// FAILWELL_FORCED_OPEN, or a caller error (FAILWELL_INVALID_TIER);
+  /// FAILWELL_NULL_POINTER when moved from.
   Status status() const noexcept { return status_; }
 
   /// Ticks until the call may be admitted: 0 when admitted and for
   /// refusals that give no time; UINT64_MAX for "not on this clock"
-  /// (forced open, or a caller error).
+  /// (forced open, or a caller error) and when moved from.
   std::uint64_t retry_after() const noexcept { return retry_after_; }
 
-  /// Admitted and not yet reported (nor moved from).
-  bool pending() const noexcept { return pending_; }
+  /// Admitted and not yet reported, handed over or moved from.
+  bool pending() const noexcept { return held_ == Held::Pending; }
 
   /// Whether the call is a half-open probe.
   bool is_probe() const noexcept {
     return admitted() && ((permit_.ticket >> 20) & 0x1F) != 0;
   }
 
-  /// `now` when the call was admitted.
+  /// `now` when the call was admitted; 0 when refused or moved from.
   std::uint64_t acquired_at() const noexcept { return permit_.acquired_at; }
 
   /// The call succeeded at `now`; slow if `now - acquired_at()` exceeds the
   /// threshold.
   Status success(std::uint64_t now) noexcept {
-    pending_ = false;
-    return failwell_breaker_success(breaker_, &permit_, now);
+    return report([now](failwell_breaker_t* b, failwell_permit_t* p) {
+      return failwell_breaker_success(b, p, now);
+    });
   }
 
   /// The call failed at `now`.
   Status failure(std::uint64_t now) noexcept {
-    pending_ = false;
-    return failwell_breaker_failure(breaker_, &permit_, now);
+    return report([now](failwell_breaker_t* b, failwell_permit_t* p) {
+      return failwell_breaker_failure(b, p, now);
+    });
   }
 
   /// The call succeeded at `now` after `latency` ticks, measured by you.
   Status latency(std::uint64_t now, std::uint64_t latency) noexcept {
-    pending_ = false;
-    return failwell_breaker_latency(breaker_, &permit_, now, latency);
+    return report([now, latency](failwell_breaker_t* b, failwell_permit_t* p) {
+      return failwell_breaker_latency(b, p, now, latency);
+    });
   }
 
   /// The call's outcome says nothing about the dependency.
   Status ignore(std::uint64_t now) noexcept {
-    pending_ = false;
-    return failwell_breaker_ignore(breaker_, &permit_, now);
+    return report([now](failwell_breaker_t* b, failwell_permit_t* p) {
+      return failwell_breaker_ignore(b, p, now);
+    });
   }
 
-  /// The C permit, to look at. Do not report it from C while this permit
-  /// is pending: this one would then report it again when destroyed (a
-  /// probe's second report can free another probe's slot); hand it over
-  /// with into_native() instead.
+  /// The C permit, to look at. Do not report it from C: while this permit
+  /// is pending, it would be reported twice (by C, then by this permit); hand
+  /// it over with into_native() instead. Once handed over, the copy kept
+  /// here has a check of 0, which the library never issues, so C refuses it
+  /// (FAILWELL_PERMIT_INVALID).
   const failwell_permit_t& native_handle() const noexcept { return permit_; }
 
   /// Hands the C permit over to C code, which must report it (with this
-  /// permit's Breaker::native_handle()); this permit reports nothing more.
+  /// permit's Breaker::native_handle()); this permit then reports nothing
+  /// (FAILWELL_PERMIT_SPENT) and is not reported by its destructor. Only a
+  /// pending permit hands over a live one; otherwise C refuses what this
+  /// returns: FAILWELL_PERMIT_SPENT once reported from C++, and
+  /// FAILWELL_PERMIT_INVALID when refused, moved from or already handed over.
   failwell_permit_t into_native() noexcept {
-    pending_ = false;
-    return permit_;
+    if (held_ != Held::Pending) {
+      return permit_;
+    }
+    held_ = Held::HandedOver;
+    const failwell_permit_t handed = permit_;
+    permit_.check = 0;  // the copy kept here can no longer be reported
+    return handed;
   }
 
  private:
   friend class Breaker;
+
+  /// Where the permit is in its life; see the class comment.
+  enum class Held : std::uint8_t { Refused, Pending, Reported, HandedOver, MovedFrom };
 
   BreakerPermit(failwell_breaker_t* breaker, Status status, std::uint64_t retry_after,
                 const failwell_permit_t& permit) noexcept
@@ -548,22 +581,49 @@ class [[nodiscard]] BreakerPermit {
         permit_(permit),
         retry_after_(retry_after),
         status_(status),
-        pending_(status == FAILWELL_OK) {}
+        held_(status == FAILWELL_OK ? Held::Pending : Held::Refused) {}
 
-  void release() noexcept {
-    if (pending_) {
-      pending_ = false;
-      const Status ignored =
-          failwell_breaker_ignore(breaker_, &permit_, permit_.acquired_at);
-      (void)ignored;  // counted, or stale: nothing to do either way
+  /// Reports through `c_report` if pending; otherwise the status the class
+  /// comment gives, without calling the library.
+  template <typename Report>
+  Status report(Report c_report) noexcept {
+    switch (held_) {
+      case Held::Pending:
+        held_ = Held::Reported;
+        return c_report(breaker_, &permit_);
+      case Held::Reported:
+      case Held::HandedOver:
+        return FAILWELL_PERMIT_SPENT;
+      case Held::MovedFrom:
+        return FAILWELL_NULL_POINTER;
+      case Held::Refused:
+        break;
     }
+    return FAILWELL_PERMIT_INVALID;
+  }
+
+  /// Reports a pending permit as ignored.
+  void release() noexcept {
+    const Status ignored = report([](failwell_breaker_t* b, failwell_permit_t* p) {
+      return failwell_breaker_ignore(b, p, p->acquired_at);
+    });
+    (void)ignored;  // counted, stale, or nothing to report: nothing to do either way
+  }
+
+  /// Leaves this permit moved from: it holds nothing.
+  void vacate() noexcept {
+    breaker_ = nullptr;
+    permit_ = failwell_permit_t{};
+    retry_after_ = UINT64_MAX;
+    status_ = FAILWELL_NULL_POINTER;
+    held_ = Held::MovedFrom;
   }
 
   failwell_breaker_t* breaker_;
   failwell_permit_t permit_;
   std::uint64_t retry_after_;
   Status status_;
-  bool pending_;
+  Held held_;
 };
 
 /// A circuit breaker over a `failwell_breaker_t` held inline (no heap): it

@@ -314,7 +314,8 @@ pub struct failwell_permit_t {
     /// (bits 20..25; 0 for a call that is not a probe) and, once reported,
     /// the spent flag (bit 31).
     pub ticket: u32,
-    /// Keyed hash of the breaker's address, `ticket` and `acquired_at`.
+    /// Keyed hash of the breaker's address, `ticket` and `acquired_at`;
+    /// never 0, so a permit whose check is 0 is always refused.
     pub check: u32,
 }
 

@@ -381,6 +381,83 @@ void test_probe_raii() {
   CHECK_EQ(b.snapshot().consecutive_failures, 1);
 }
 
+void test_spent_and_moved_from() {
+  // Two failures in a row open it: one failed call must count once.
+  Breaker b(BreakerConfig(100).trip_on_consecutive_failures(2).bucket_width(10));
+
+  // Handed over to C: C reports it, the C++ permit reports nothing more.
+  BreakerPermit handed = b.try_acquire(1);
+  failwell_permit_t raw = handed.into_native();
+  CHECK_EQ(handed.failure(2), FAILWELL_PERMIT_SPENT);
+  CHECK_EQ(handed.success(2), FAILWELL_PERMIT_SPENT);
+  CHECK_EQ(handed.latency(2, 1), FAILWELL_PERMIT_SPENT);
+  CHECK_EQ(handed.ignore(2), FAILWELL_PERMIT_SPENT);
+  CHECK_EQ(failwell_breaker_failure(b.native_handle(), &raw, 2), FAILWELL_OK);
+  CHECK(b.snapshot().state == BreakerState::Closed);
+  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+  CHECK(handed.admitted());  // the call was admitted ...
+  CHECK(!handed.pending());  // ... and is C's to report
+  CHECK_EQ(handed.status(), FAILWELL_OK);
+  CHECK_EQ(handed.retry_after(), 0);
+  CHECK_EQ(handed.acquired_at(), 1);
+  // What it still holds, or hands over again, is no longer a live permit.
+  failwell_permit_t copy = handed.native_handle();
+  CHECK_EQ(failwell_breaker_failure(b.native_handle(), &copy, 3), FAILWELL_PERMIT_INVALID);
+  failwell_permit_t again = handed.into_native();
+  CHECK_EQ(failwell_breaker_failure(b.native_handle(), &again, 3), FAILWELL_PERMIT_INVALID);
+  CHECK_EQ(handed.failure(3), FAILWELL_PERMIT_SPENT);
+  CHECK(b.snapshot().state == BreakerState::Closed);
+  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+
+  // Reported from C++: every further report is spent, and what into_native()
+  // hands over then is the spent permit.
+  b.reset(4);
+  BreakerPermit reported = b.try_acquire(4);
+  CHECK_EQ(reported.failure(5), FAILWELL_OK);
+  CHECK_EQ(reported.failure(5), FAILWELL_PERMIT_SPENT);
+  failwell_permit_t late = reported.into_native();
+  CHECK_EQ(failwell_breaker_failure(b.native_handle(), &late, 5), FAILWELL_PERMIT_SPENT);
+  CHECK(reported.admitted());
+  CHECK(b.snapshot().state == BreakerState::Closed);
+  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+
+  // Moved from (constructed and assigned): not admitted, reports nothing,
+  // hands over nothing.
+  b.reset(6);
+  BreakerPermit first = b.try_acquire(6);
+  BreakerPermit second = std::move(first);
+  BreakerPermit third = b.try_acquire(99, static_cast<Tier>(3));  // refused, to assign over
+  third = std::move(second);
+  for (BreakerPermit* gone : {&first, &second}) {
+    CHECK(!gone->admitted());
+    CHECK(!static_cast<bool>(*gone));
+    CHECK(!gone->pending());
+    CHECK(!gone->is_probe());
+    CHECK_EQ(gone->status(), FAILWELL_NULL_POINTER);
+    CHECK_EQ(gone->retry_after(), UINT64_MAX);
+    CHECK_EQ(gone->acquired_at(), 0);
+    CHECK_EQ(gone->failure(7), FAILWELL_NULL_POINTER);
+    CHECK_EQ(gone->success(7), FAILWELL_NULL_POINTER);
+    CHECK_EQ(gone->latency(7, 1), FAILWELL_NULL_POINTER);
+    CHECK_EQ(gone->ignore(7), FAILWELL_NULL_POINTER);
+    failwell_permit_t none = gone->into_native();
+    CHECK_EQ(failwell_breaker_failure(b.native_handle(), &none, 7), FAILWELL_PERMIT_INVALID);
+  }
+  CHECK_EQ(b.snapshot().consecutive_failures, 0);
+  CHECK(third.pending());
+  CHECK_EQ(third.acquired_at(), 6);
+  CHECK_EQ(third.failure(7), FAILWELL_OK);
+  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+  CHECK(b.snapshot().state == BreakerState::Closed);
+
+  // A refused permit reports nothing and hands over nothing live.
+  BreakerPermit refused = b.try_acquire(8, static_cast<Tier>(3));
+  CHECK_EQ(refused.failure(8), FAILWELL_PERMIT_INVALID);
+  failwell_permit_t nothing = refused.into_native();
+  CHECK_EQ(failwell_breaker_failure(b.native_handle(), &nothing, 8), FAILWELL_PERMIT_INVALID);
+  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+}
+
 void test_life_cycle() {
   Breaker b(kConfig.jitter(0, 0));
   BreakerSnapshot s = b.snapshot();
@@ -640,6 +717,7 @@ int main() {
   test_config();
   test_permits();
   test_probe_raii();
+  test_spent_and_moved_from();
   test_life_cycle();
   test_native_handle();
   test_statics_and_members();

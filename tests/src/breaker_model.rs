@@ -50,7 +50,7 @@ use std::collections::{BTreeMap, VecDeque};
 use failwell::breaker::{
     Breaker, Config, ConfigError, EventRing, Observer, Outcome, Reason, Recorded, Rejection,
     Snapshot, State, Ticket, Transition, WindowStats, MAX_BUCKETS, MAX_PROBES, MAX_RAMP_STAGES,
-    MAX_RAMP_STEPS,
+    MAX_RAMP_STEPS, MAX_WINDOW,
 };
 use failwell::Tier;
 
@@ -390,7 +390,7 @@ pub fn config_violations(config: &Config, window: usize, buckets: usize) -> (Vec
         E::ZeroBucketWidth,
     );
     rule(
-        window as u128 > u128::from(u32::MAX) || buckets > MAX_BUCKETS,
+        window > MAX_WINDOW || buckets > MAX_BUCKETS,
         E::WindowTooLarge,
     );
     rule(config.open_duration == 0, E::ZeroOpenDuration);

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 use failwell::breaker::{
     Breaker, Config, ConfigError, Outcome, Recorded, Rejection, State, TierPolicy, MAX_BUCKETS,
+    MAX_WINDOW,
 };
 use failwell::Tier;
 use failwell_tests::breaker_model::{
@@ -466,22 +467,29 @@ proptest! {
 }
 
 #[test]
-fn too_many_buckets_is_refused() {
-    // 32,769 buckets are about 400 KB: build it on a thread with room.
-    let refused = std::thread::Builder::new()
+fn largest_windows_are_accepted() {
+    // Larger ones do not compile (doc tests of MAX_WINDOW and MAX_BUCKETS);
+    // the model refuses them, as the core's own check would.
+    let config = Config::new(10)
+        .trip_on_failure_rate(500, 10)
+        .bucket_width(1);
+    // About 1.4 MB: build it on a thread with room.
+    let built = std::thread::Builder::new()
         .stack_size(64 << 20)
-        .spawn(|| {
-            let config = Config::new(10)
-                .trip_on_consecutive_failures(1)
-                .bucket_width(1);
-            let result = Breaker::<0, { MAX_BUCKETS + 1 }>::new(config).map(|_| ());
-            (result, config_violations(&config, 0, MAX_BUCKETS + 1).0)
-        })
+        .spawn(move || Breaker::<MAX_WINDOW, MAX_BUCKETS>::new(config).map(|_| ()))
         .unwrap()
         .join()
         .unwrap();
-    assert_eq!(refused.0, Err(ConfigError::WindowTooLarge));
-    assert_eq!(refused.1, [ConfigError::WindowTooLarge]);
+    assert_eq!(built, Ok(()));
+    assert_eq!(config_violations(&config, MAX_WINDOW, MAX_BUCKETS).0, []);
+    assert_eq!(
+        config_violations(&config, MAX_WINDOW + 1, MAX_BUCKETS).0,
+        [ConfigError::WindowTooLarge]
+    );
+    assert_eq!(
+        config_violations(&config, MAX_WINDOW, MAX_BUCKETS + 1).0,
+        [ConfigError::WindowTooLarge]
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -8,7 +8,38 @@ pub const MAX_PROBES: u8 = 16;
 pub const MAX_RAMP_STEPS: usize = 4;
 /// The most stages a ramp may last: its steps plus the largest tier delay.
 pub const MAX_RAMP_STAGES: u8 = 7;
-/// The most buckets a time window may have.
+/// The most calls a count window may hold, so that a window's counts fit
+/// in 21 bits: the `WINDOW` of a [`Breaker`](super::Breaker).
+///
+/// A larger `WINDOW` does not compile (the breaker would also be over a
+/// mebibyte): the error names `Breaker<WINDOW, BUCKETS>` and this limit.
+///
+/// ```compile_fail,E0080
+/// use failwell::breaker::{Breaker, Config, MAX_WINDOW};
+/// let config = Config::new(10).trip_on_consecutive_failures(1);
+/// let breaker = Breaker::<{ MAX_WINDOW + 1 }, 0>::new(config);
+/// ```
+///
+/// The largest sizes compile (here as a `static`, built at compile time):
+///
+/// ```
+/// use failwell::breaker::{Breaker, Config, ConfigError, MAX_BUCKETS, MAX_WINDOW};
+/// const CONFIG: Config = Config::new(10).trip_on_failure_rate(500, 10).bucket_width(1);
+/// static LARGEST: Result<Breaker<MAX_WINDOW, MAX_BUCKETS>, ConfigError> = Breaker::new(CONFIG);
+/// assert!(LARGEST.is_ok());
+/// ```
+pub const MAX_WINDOW: usize = 1 << 20;
+/// The most buckets a time window may have: the `BUCKETS` of a
+/// [`Breaker`](super::Breaker).
+///
+/// More do not compile: the error names `Breaker<WINDOW, BUCKETS>` and this
+/// limit.
+///
+/// ```compile_fail,E0080
+/// use failwell::breaker::{Breaker, Config, MAX_BUCKETS};
+/// let config = Config::new(10).trip_on_consecutive_failures(1).bucket_width(1);
+/// let breaker = Breaker::<0, { MAX_BUCKETS + 1 }>::new(config);
+/// ```
 pub const MAX_BUCKETS: usize = 1 << 15;
 
 /// How one [`Tier`] is treated while the breaker recovers.
@@ -281,7 +312,10 @@ pub enum ConfigError {
     /// A rate policy is on, there is no count window, and the time buckets
     /// are unused because `bucket_width` is 0.
     ZeroBucketWidth,
-    /// More than `u32::MAX` window slots or [`MAX_BUCKETS`] buckets.
+    /// A count window of more than [`MAX_WINDOW`] calls or a time window
+    /// of more than [`MAX_BUCKETS`] buckets. A [`Breaker`](super::Breaker)
+    /// of such a size does not compile, so this is never returned by its
+    /// constructors.
     WindowTooLarge,
     /// `open_duration` is 0.
     ZeroOpenDuration,
@@ -322,7 +356,9 @@ impl core::fmt::Display for ConfigError {
             Self::ZeroBucketWidth => {
                 "a rate policy with only time buckets needs bucket_width of at least 1 tick"
             }
-            Self::WindowTooLarge => "window too large",
+            Self::WindowTooLarge => {
+                "window too large: at most 1 << 20 calls (MAX_WINDOW) and 1 << 15 buckets (MAX_BUCKETS)"
+            }
             Self::ZeroOpenDuration => "open_duration must be at least 1 tick",
             Self::BackoffBelowOne => "backoff_factor must be at least 1000 permille",
             Self::MaxBelowOpenDuration => "max_open_duration must be at least open_duration",
@@ -350,7 +386,7 @@ impl Config {
         if self.failure_rate > 1_000 || self.slow_call_rate > 1_000 {
             return Err(ConfigError::RateAbove1000);
         }
-        if window > u32::MAX as usize || buckets > MAX_BUCKETS {
+        if window > MAX_WINDOW || buckets > MAX_BUCKETS {
             return Err(ConfigError::WindowTooLarge);
         }
         // The time window is in use when it has buckets and a width.
@@ -493,5 +529,26 @@ impl core::fmt::Debug for Config {
             .field("ramp_stage_duration", &self.ramp_stage_duration)
             .field("tiers", &self.tiers)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_sizes_are_checked_at_run_time_too() {
+        let config = Config::new(10)
+            .trip_on_failure_rate(500, 10)
+            .bucket_width(1);
+        assert!(config.check(MAX_WINDOW, MAX_BUCKETS).is_ok());
+        assert_eq!(
+            config.check(MAX_WINDOW + 1, 0),
+            Err(ConfigError::WindowTooLarge)
+        );
+        assert_eq!(
+            config.check(0, MAX_BUCKETS + 1),
+            Err(ConfigError::WindowTooLarge)
+        );
     }
 }

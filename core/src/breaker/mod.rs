@@ -77,6 +77,7 @@ mod word;
 
 pub use config::{
     Config, ConfigError, TierPolicy, MAX_BUCKETS, MAX_PROBES, MAX_RAMP_STAGES, MAX_RAMP_STEPS,
+    MAX_WINDOW,
 };
 #[cfg(not(loom))]
 pub use event::EventRing;
@@ -264,10 +265,26 @@ const_unless_loom! {
 }
 
 impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUCKETS, O> {
+    /// Refuses to compile sizes above [`MAX_WINDOW`] or [`MAX_BUCKETS`];
+    /// evaluated when [`Breaker::with_observer`] is instantiated.
+    const CHECK: () = {
+        assert!(
+            WINDOW <= MAX_WINDOW,
+            "Breaker<WINDOW, BUCKETS>: WINDOW must be at most MAX_WINDOW (1 << 20 calls)"
+        );
+        assert!(
+            BUCKETS <= MAX_BUCKETS,
+            "Breaker<WINDOW, BUCKETS>: BUCKETS must be at most MAX_BUCKETS (1 << 15 buckets)"
+        );
+    };
+}
+
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUCKETS, O> {
     const_unless_loom! {
         /// A closed breaker that reports every transition to `observer`, or
         /// why `config` is refused.
         pub fn with_observer(config: Config, observer: O) -> Result<Self, ConfigError> {
+            let () = Self::CHECK;
             let stages = match config.check(WINDOW, BUCKETS) {
                 Ok(stages) => stages,
                 Err(error) => {

@@ -1,8 +1,8 @@
 //! Behaviour of the circuit breaker, one rule per test.
 
 use failwell::breaker::{
-    Breaker, Config, ConfigError, EventRing, Outcome, Reason, Recorded, Rejection, State, Ticket,
-    TierPolicy,
+    Breaker, Config, ConfigError, EventRing, Observer, Outcome, Reason, Recorded, Rejection, State,
+    Ticket, TierPolicy, Transition,
 };
 use failwell::Tier;
 
@@ -410,6 +410,33 @@ fn the_event_ring_counts_what_it_drops() {
         events.pop().map(|e| e.reason),
         Some(Reason::ConsecutiveFailures)
     );
+}
+
+/// Fills `ring` past its capacity: it holds `N` transitions, in order, and
+/// drops the rest.
+fn fill_past_capacity<const N: usize>(ring: &EventRing<N>) {
+    for at in 0..(N as u64 + 3) {
+        ring.transition(Transition {
+            from: State::Closed,
+            to: State::Open,
+            generation: 1,
+            at,
+            reason: Reason::Operator,
+        });
+    }
+    assert_eq!(ring.dropped(), 3);
+    let held: Vec<u64> = core::iter::from_fn(|| ring.pop()).map(|e| e.at).collect();
+    assert_eq!(held, (0..N as u64).collect::<Vec<_>>());
+}
+
+#[test]
+fn event_rings_of_2_to_128_hold_what_they_say() {
+    // Other sizes do not compile (doc tests of EventRing).
+    fill_past_capacity(&EventRing::<2>::new());
+    fill_past_capacity(&EventRing::<4>::new());
+    fill_past_capacity(&EventRing::<128>::new());
+    static LARGEST: EventRing<128> = EventRing::new();
+    fill_past_capacity(&LARGEST);
 }
 
 #[test]

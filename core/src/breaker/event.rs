@@ -71,6 +71,22 @@ impl<T: Observer + ?Sized> Observer for &T {
 /// (heapless's `MpMcQueue`); when full, new transitions are dropped and
 /// counted.
 ///
+/// Any other `N` does not compile (heapless 0.8 counts positions in a `u8`,
+/// so 128 is its largest power of two); the error names `EventRing<N>` and
+/// the sizes allowed:
+///
+/// ```compile_fail,E0080
+/// let ring = failwell::breaker::EventRing::<256>::new();
+/// ```
+///
+/// ```compile_fail,E0080
+/// let ring = failwell::breaker::EventRing::<100>::new();
+/// ```
+///
+/// ```compile_fail,E0080
+/// let ring = failwell::breaker::EventRing::<1>::new();
+/// ```
+///
 /// ```
 /// use failwell::breaker::{Breaker, Config, EventRing, State};
 /// use failwell::Tier;
@@ -90,9 +106,17 @@ pub struct EventRing<const N: usize> {
 
 #[cfg(not(loom))]
 impl<const N: usize> EventRing<N> {
+    /// Refuses to compile an `N` the queue cannot hold; evaluated when
+    /// [`EventRing::new`] is instantiated.
+    const CHECK: () = assert!(
+        N.is_power_of_two() && N >= 2 && N <= 128,
+        "EventRing<N>: N must be a power of two from 2 to 128"
+    );
+
     /// An empty ring.
     #[must_use]
     pub const fn new() -> Self {
+        let () = Self::CHECK;
         Self {
             queue: heapless::mpmc::MpMcQueue::new(),
             dropped: crate::sync::AtomicU32::new(0),

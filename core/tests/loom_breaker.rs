@@ -585,8 +585,8 @@ fn colliding_calls_leave_window_sums_equal_to_their_contents() {
 
 /// Three 10-tick buckets holding a failure (t = 0) and two successes
 /// (t = 10, 20): 1 failure in 3 calls. A success at t = 30 expires the
-/// failure's bucket while a failure at t = 30 is recorded and a judge
-/// reads the window. Every window the judge can see is a set of outcomes
+/// failure's bucket while a failure at t = 30 is recorded and then judged
+/// (one reading of the window). Every window the judge can see is a set of outcomes
 /// that were recorded: at most 2 failures in 4 calls (both new calls in,
 /// the old failure not yet expired), never more failures than calls.
 /// With a window's sums in three words, an expiry took the calls off
@@ -605,11 +605,16 @@ fn a_judge_never_sees_a_rate_that_no_window_state_had() {
         record(&b, 20, Outcome::Success);
         let tickets = [b.acquire(30, E).unwrap(), b.acquire(30, E).unwrap()];
         let expiring = spawn(&b, move |b| b.record(tickets[0], 30, Outcome::Success));
-        let failing = spawn(&b, move |b| b.record(tickets[1], 30, Outcome::Failure));
-        let judge = spawn(&b, |b| b.snapshot().time_window);
-        let seen = judge.join().unwrap();
+        // The failing call then judges, as `rate_reason` does: one reading.
+        let failing = spawn(&b, move |b| {
+            (
+                b.record(tickets[1], 30, Outcome::Failure),
+                b.snapshot().time_window,
+            )
+        });
         assert_eq!(expiring.join().unwrap(), Recorded::Counted);
-        assert_eq!(failing.join().unwrap(), Recorded::Counted);
+        let (recorded, seen) = failing.join().unwrap();
+        assert_eq!(recorded, Recorded::Counted);
         assert!(
             seen.failures <= seen.calls && u64::from(seen.failures) * 2 <= u64::from(seen.calls),
             "a window no state had: {seen:?}"

@@ -60,9 +60,9 @@
 
 // What a call did. `FAILWELL_OK` is 0; outcomes that are no error
 // (refusals, a stale permit) are 1..99, caller errors 100..199 and config
-// errors 200..299. Within each range every primitive has its own decade:
-// the rate limiter 1.., 100.., 200..; the circuit breaker 10.., 110..,
-// 210..; shared values (NULL pointers, tiers, ...) come first.
+// errors 200..299. Within each range every primitive has its own block of
+// ten or more: the rate limiter 1.., 100.., 200..; the circuit breaker
+// 10.., 110.., 210..; shared values (NULL pointers, tiers, ...) come first.
 //
 // In C this is a `uint32_t`; [`failwell_status_str`] names any value.
 enum failwell_status_t
@@ -165,6 +165,13 @@ enum failwell_status_t
   FAILWELL_CONFIG_DURATION_OVERFLOW = 228,
   // Breaker config: a may_probe entry is neither 0 nor 1.
   FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN = 229,
+  // Breaker config: backoff_factor is above 1000 but too small to lengthen
+  // open_duration by a tick (open_duration x (backoff_factor - 1000) < 1000),
+  // so the open duration would never grow.
+  FAILWELL_CONFIG_BACKOFF_TOO_SMALL = 230,
+  // Breaker config: jitter is above 0 but too small to add a tick to
+  // open_duration (open_duration x jitter < 1000).
+  FAILWELL_CONFIG_JITTER_TOO_SMALL = 231,
   // Config: a value this version does not know how to check.
   FAILWELL_CONFIG_INVALID = 299,
 };
@@ -244,7 +251,9 @@ typedef struct {
   // Rates are judged only on a window holding at least this many calls (>= 1).
   uint32_t minimum_calls;
   // Each further trip multiplies the open duration by this, in permille
-  // (>= 1000; 1000 keeps it constant).
+  // (>= 1000; 1000 keeps it constant). Each step rounds down, so a factor
+  // above 1000 must lengthen open_duration by at least a tick:
+  // open_duration x (backoff_factor - 1000) >= 1000.
   uint32_t backoff_factor;
   // Seed of the jitter's integer generator.
   uint32_t jitter_seed;
@@ -257,7 +266,9 @@ typedef struct {
   // (1..=1000); 0 turns the policy off.
   uint16_t slow_call_rate;
   // Each open duration is lengthened by a random share of itself, up to
-  // this (0..=1000 permille).
+  // this (0..=1000 permille). The share rounds down, so a jitter above 0
+  // must be able to add a tick to open_duration:
+  // open_duration x jitter >= 1000.
   uint16_t jitter;
   // Admitted share of each ramp stage, permille, strictly rising within
   // 1..=999; the first ramp_steps entries are used.

@@ -582,6 +582,66 @@ fn configs_are_checked_with_typed_errors() {
 }
 
 #[test]
+fn backoff_and_jitter_that_round_away_are_refused() {
+    let open = |ticks| Config::new(ticks).trip_on_consecutive_failures(1);
+    let check = |config: Config| Breaker::<0, 0>::new(config).map(|_| ());
+    // ⌊1 × 1999 / 1000⌋ = 1 and ⌊50 × 1010 / 1000⌋ = 50: never longer.
+    for config in [
+        open(1).backoff(1_999, 100, 0),
+        open(1).backoff(1_001, 1, 0),
+        open(50).backoff(1_010, 1_000, 0),
+        open(999).backoff(1_001, u64::MAX, 0),
+    ] {
+        assert_eq!(
+            check(config),
+            Err(ConfigError::BackoffTooSmall),
+            "{config:?}"
+        );
+    }
+    // The least factors that gain a tick.
+    for config in [
+        open(1).backoff(2_000, 100, 0),
+        open(50).backoff(1_020, 1_000, 0),
+        open(1_000).backoff(1_001, u64::MAX, 0),
+        open(u64::MAX).backoff(1_001, u64::MAX, 0),
+        open(1).backoff(1_000, 1, 0),
+    ] {
+        assert_eq!(check(config), Ok(()), "{config:?}");
+    }
+    // ⌊9 × 111 / 1000⌋ = 0: no share of 9 ticks is a tick.
+    for config in [
+        open(9).jitter(111, 0),
+        open(1).jitter(999, 0),
+        open(999).jitter(1, 0),
+    ] {
+        assert_eq!(
+            check(config),
+            Err(ConfigError::JitterTooSmall),
+            "{config:?}"
+        );
+    }
+    for config in [
+        open(9).jitter(112, 0),
+        open(1).jitter(1_000, 0),
+        open(1_000).jitter(1, 0),
+    ] {
+        assert_eq!(check(config), Ok(()), "{config:?}");
+    }
+    // A 50-tick open duration backed off by 1020 ‰ does grow, by a tick.
+    let b = tripped(open(50).backoff(1_020, 1_000, u64::MAX));
+    let probe = b.try_acquire(50, E).unwrap();
+    assert_eq!(probe.failure(50), Recorded::Counted);
+    assert_eq!(
+        b.try_acquire(50, E).unwrap_err(),
+        Rejection::Open { retry_after: 51 }
+    );
+    assert!(ConfigError::BackoffTooSmall
+        .to_string()
+        .contains("backoff_factor"));
+    assert!(ConfigError::JitterTooSmall.to_string().contains("jitter"));
+}
+
+#[test]
 fn a_breaker_can_be_a_static() {
     static BREAKER: Breaker<8, 0> =
         match Breaker::new(Config::new(10).trip_on_consecutive_failures(2)) {

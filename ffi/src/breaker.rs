@@ -143,7 +143,9 @@ pub struct failwell_breaker_config_t {
     /// Rates are judged only on a window holding at least this many calls (>= 1).
     pub minimum_calls: u32,
     /// Each further trip multiplies the open duration by this, in permille
-    /// (>= 1000; 1000 keeps it constant).
+    /// (>= 1000; 1000 keeps it constant). Each step rounds down, so a factor
+    /// above 1000 must lengthen open_duration by at least a tick:
+    /// open_duration x (backoff_factor - 1000) >= 1000.
     pub backoff_factor: u32,
     /// Seed of the jitter's integer generator.
     pub jitter_seed: u32,
@@ -156,7 +158,9 @@ pub struct failwell_breaker_config_t {
     /// (1..=1000); 0 turns the policy off.
     pub slow_call_rate: u16,
     /// Each open duration is lengthened by a random share of itself, up to
-    /// this (0..=1000 permille).
+    /// this (0..=1000 permille). The share rounds down, so a jitter above 0
+    /// must be able to add a tick to open_duration:
+    /// open_duration x jitter >= 1000.
     pub jitter: u16,
     /// Admitted share of each ramp stage, permille, strictly rising within
     /// 1..=999; the first ramp_steps entries are used.
@@ -907,11 +911,13 @@ mod tests {
             ConfigError::ZeroRampStage,
             ConfigError::NoTierMayProbe,
             ConfigError::DurationOverflow,
+            ConfigError::BackoffTooSmall,
+            ConfigError::JitterTooSmall,
         ];
         let statuses: std::vec::Vec<failwell_status_t> =
             errors.iter().map(|e| failwell_status_t::from(*e)).collect();
         for (i, status) in statuses.iter().enumerate() {
-            assert!((210..230).contains(&(*status as u32)), "{status:?}");
+            assert!((210..232).contains(&(*status as u32)), "{status:?}");
             assert!(!statuses[..i].contains(status), "{status:?} twice");
         }
     }

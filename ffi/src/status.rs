@@ -4,9 +4,9 @@ use core::ffi::c_char;
 
 /// What a call did. `FAILWELL_OK` is 0; outcomes that are no error
 /// (refusals, a stale permit) are 1..99, caller errors 100..199 and config
-/// errors 200..299. Within each range every primitive has its own decade:
-/// the rate limiter 1.., 100.., 200..; the circuit breaker 10.., 110..,
-/// 210..; shared values (NULL pointers, tiers, ...) come first.
+/// errors 200..299. Within each range every primitive has its own block of
+/// ten or more: the rate limiter 1.., 100.., 200..; the circuit breaker
+/// 10.., 110.., 210..; shared values (NULL pointers, tiers, ...) come first.
 ///
 /// In C this is a `uint32_t`; [`failwell_status_str`] names any value.
 #[repr(u32)]
@@ -107,6 +107,13 @@ pub enum failwell_status_t {
     FAILWELL_CONFIG_DURATION_OVERFLOW = 228,
     /// Breaker config: a may_probe entry is neither 0 nor 1.
     FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN = 229,
+    /// Breaker config: backoff_factor is above 1000 but too small to lengthen
+    /// open_duration by a tick (open_duration x (backoff_factor - 1000) < 1000),
+    /// so the open duration would never grow.
+    FAILWELL_CONFIG_BACKOFF_TOO_SMALL = 230,
+    /// Breaker config: jitter is above 0 but too small to add a tick to
+    /// open_duration (open_duration x jitter < 1000).
+    FAILWELL_CONFIG_JITTER_TOO_SMALL = 231,
     /// Config: a value this version does not know how to check.
     FAILWELL_CONFIG_INVALID = 299,
 }
@@ -151,13 +158,15 @@ impl From<failwell::breaker::ConfigError> for failwell_status_t {
             E::ZeroRampStage => FAILWELL_CONFIG_ZERO_RAMP_STAGE,
             E::NoTierMayProbe => FAILWELL_CONFIG_NO_TIER_MAY_PROBE,
             E::DurationOverflow => FAILWELL_CONFIG_DURATION_OVERFLOW,
+            E::BackoffTooSmall => FAILWELL_CONFIG_BACKOFF_TOO_SMALL,
+            E::JitterTooSmall => FAILWELL_CONFIG_JITTER_TOO_SMALL,
             _ => FAILWELL_CONFIG_INVALID,
         }
     }
 }
 
 impl failwell_status_t {
-    const ALL: [failwell_status_t; 44] = [
+    const ALL: [failwell_status_t; 46] = [
         FAILWELL_OK,
         FAILWELL_RATE_LIMITED,
         FAILWELL_COST_EXCEEDS_CAPACITY,
@@ -201,6 +210,8 @@ impl failwell_status_t {
         FAILWELL_CONFIG_NO_TIER_MAY_PROBE,
         FAILWELL_CONFIG_DURATION_OVERFLOW,
         FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN,
+        FAILWELL_CONFIG_BACKOFF_TOO_SMALL,
+        FAILWELL_CONFIG_JITTER_TOO_SMALL,
         FAILWELL_CONFIG_INVALID,
     ];
 
@@ -277,6 +288,12 @@ impl failwell_status_t {
             }
             FAILWELL_CONFIG_DURATION_OVERFLOW => c"config: a duration overflows 64-bit ticks",
             FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN => c"config: may_probe entries must be 0 or 1",
+            FAILWELL_CONFIG_BACKOFF_TOO_SMALL => {
+                c"config: backoff_factor too small to lengthen open_duration by a tick"
+            }
+            FAILWELL_CONFIG_JITTER_TOO_SMALL => {
+                c"config: jitter too small to add a tick to open_duration"
+            }
             FAILWELL_CONFIG_INVALID => c"config: invalid",
         }
     }
@@ -307,7 +324,7 @@ mod tests {
         assert_eq!(failwell_status_t::from_u32(16), None);
         assert_eq!(failwell_status_t::from_u32(104), None);
         assert_eq!(failwell_status_t::from_u32(206), None);
-        assert_eq!(failwell_status_t::from_u32(230), None);
+        assert_eq!(failwell_status_t::from_u32(232), None);
         assert_eq!(failwell_status_t::from_u32(u32::MAX), None);
     }
 }

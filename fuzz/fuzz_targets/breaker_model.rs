@@ -20,7 +20,7 @@ use arbitrary::Arbitrary;
 use failwell::breaker::{Breaker, Config, Outcome, TierPolicy};
 use failwell::Tier;
 use failwell_tests::breaker_model::{
-    config_violations, BreakerModel, Deviations, Forgery, Op, Recorder,
+    config_violations, least_permille_for_a_tick, BreakerModel, Deviations, Forgery, Op, Recorder,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -233,6 +233,15 @@ impl ConfigArg {
                 if c.jitter > 0 {
                     c.max_open_duration = c.max_open_duration.min(u64::MAX / 2);
                     c.open_duration = c.open_duration.min(c.max_open_duration);
+                }
+                // A backoff step or a jitter share that rounds away is
+                // refused: raise them to the least that gains a tick.
+                let least = least_permille_for_a_tick(c.open_duration);
+                if c.backoff_factor > 1000 {
+                    c.backoff_factor = c.backoff_factor.max(1000 + u32::from(least));
+                }
+                if c.jitter > 0 {
+                    c.jitter = c.jitter.max(least);
                 }
                 c.jitter_seed = jitter_seed;
                 c.probes = probes % 16 + 1;

@@ -112,6 +112,7 @@ use failwell_ffi::{
     FAILWELL_BREAKER_STATE_FORCED_OPEN, FAILWELL_BREAKER_STATE_HALF_OPEN,
     FAILWELL_BREAKER_TIME_BUCKETS, FAILWELL_BREAKER_WINDOW_CALLS, FAILWELL_BREAKER_WORDS,
 };
+use failwell_tests::breaker_model::least_permille_for_a_tick;
 use libfuzzer_sys::fuzz_target;
 
 use common::{
@@ -242,6 +243,8 @@ const INIT_STATUSES: &[failwell_status_t] = &[
     FAILWELL_CONFIG_NO_TIER_MAY_PROBE,
     FAILWELL_CONFIG_DURATION_OVERFLOW,
     FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN,
+    FAILWELL_CONFIG_BACKOFF_TOO_SMALL,
+    FAILWELL_CONFIG_JITTER_TOO_SMALL,
     FAILWELL_CONFIG_INVALID,
 ];
 
@@ -544,6 +547,17 @@ impl ConfigArg {
                     previous += 1 + u16::from(step) % 250;
                     *share = previous;
                 }
+                // A backoff step or a jitter share that rounds away is
+                // refused: raise them to the least that gains a tick.
+                let least = least_permille_for_a_tick(open_duration);
+                let backoff_factor = match 1000 + u32::from(s.backoff) * 50 {
+                    1000 => 1000,
+                    factor => factor.max(1000 + u32::from(least)),
+                };
+                let jitter = match u16::from(s.jitter) * 4 {
+                    0 => 0,
+                    jitter => jitter.max(least),
+                };
                 let mut may_probe = [s.may_probe & 1, s.may_probe >> 1 & 1, s.may_probe >> 2 & 1];
                 if s.may_probe >= 0xf0 {
                     may_probe[0] = s.may_probe & 0x0f;
@@ -562,12 +576,12 @@ impl ConfigArg {
                     } else {
                         u32::from(s.minimum_calls) - 100
                     },
-                    backoff_factor: 1000 + u32::from(s.backoff) * 50,
+                    backoff_factor,
                     jitter_seed: u32::from(s.jitter_seed),
                     consecutive_failures: u16::from(s.consecutive_failures % 8),
                     failure_rate: s.failure_rate.permille(),
                     slow_call_rate: s.slow_call_rate.permille(),
-                    jitter: u16::from(s.jitter) * 4,
+                    jitter,
                     ramp,
                     probes: s.probes % 18,
                     probe_successes: s.probe_successes % 4,

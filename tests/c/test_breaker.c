@@ -295,9 +295,23 @@ static void test_config_errors(void) {
     CONFIG_CASE(FAILWELL_CONFIG_JITTER_ABOVE_1000, c.jitter = 1001);
     CONFIG_CASE(FAILWELL_OK, c.jitter = 1000);
     /* With jitter the longest open duration may double: it must fit. */
-    CONFIG_CASE(FAILWELL_CONFIG_DURATION_OVERFLOW, c.jitter = 1;
+    CONFIG_CASE(FAILWELL_CONFIG_DURATION_OVERFLOW, c.jitter = 10;
                 c.max_open_duration = UINT64_MAX / 2 + 1);
-    CONFIG_CASE(FAILWELL_OK, c.jitter = 1; c.max_open_duration = UINT64_MAX / 2);
+    CONFIG_CASE(FAILWELL_OK, c.jitter = 10; c.max_open_duration = UINT64_MAX / 2);
+    /* Backoff steps and jitter shares round down: each must gain a tick
+     * (100 x 9 permille is 0.9 of a tick, 100 x 10 is one). */
+    CONFIG_CASE(FAILWELL_CONFIG_BACKOFF_TOO_SMALL, c.backoff_factor = 1009);
+    CONFIG_CASE(FAILWELL_CONFIG_BACKOFF_TOO_SMALL, c.backoff_factor = 1001;
+                c.max_open_duration = UINT64_MAX);
+    CONFIG_CASE(FAILWELL_OK, c.backoff_factor = 1010);
+    CONFIG_CASE(FAILWELL_CONFIG_BACKOFF_TOO_SMALL, c.open_duration = 1; c.backoff_factor = 1999;
+                c.max_open_duration = 100);
+    CONFIG_CASE(FAILWELL_OK, c.open_duration = 1; c.backoff_factor = 2000;
+                c.max_open_duration = 100);
+    CONFIG_CASE(FAILWELL_CONFIG_JITTER_TOO_SMALL, c.jitter = 9);
+    CONFIG_CASE(FAILWELL_OK, c.jitter = 10);
+    CONFIG_CASE(FAILWELL_CONFIG_JITTER_TOO_SMALL, c.open_duration = 1; c.jitter = 999);
+    CONFIG_CASE(FAILWELL_OK, c.open_duration = 1; c.jitter = 1000);
     CONFIG_CASE(FAILWELL_OK, c.max_open_duration = UINT64_MAX / 2 + 1);
     CONFIG_CASE(FAILWELL_CONFIG_PROBES_OUT_OF_RANGE, c.probes = 0);
     CONFIG_CASE(FAILWELL_CONFIG_PROBES_OUT_OF_RANGE, c.probes = 17);

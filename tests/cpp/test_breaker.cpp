@@ -226,6 +226,8 @@ const BadConfig bad_configs[] = {
     {base(100).backoff(999, 100, 0), FAILWELL_CONFIG_BACKOFF_BELOW_ONE},
     {base(100).backoff(2000, 99, 0), FAILWELL_CONFIG_MAX_BELOW_OPEN_DURATION},
     {base(100).jitter(1001, 0), FAILWELL_CONFIG_JITTER_ABOVE_1000},
+    {base(100).backoff(1009, 1000, 0), FAILWELL_CONFIG_BACKOFF_TOO_SMALL},
+    {base(100).jitter(9, 0), FAILWELL_CONFIG_JITTER_TOO_SMALL},
     {base(100).half_open(17, 1, 1, 1), FAILWELL_CONFIG_PROBES_OUT_OF_RANGE},
     {base(100).half_open(1, 0, 1, 1), FAILWELL_CONFIG_ZERO_PROBE_THRESHOLD},
     {base(100).half_open(1, 1, 1, 0), FAILWELL_CONFIG_ZERO_PROBE_TIMEOUT},

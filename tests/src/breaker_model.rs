@@ -359,6 +359,13 @@ impl<const N: usize> Events for EventRing<N> {
     }
 }
 
+/// The least share of `duration`, in permille, that is a whole tick: what
+/// generators raise a backoff gain (`backoff_factor − 1000`) or a jitter
+/// to, so that their configs keep the rounding rules.
+pub fn least_permille_for_a_tick(duration: u64) -> u16 {
+    u16::try_from(1000u64.div_ceil(duration.max(1))).unwrap_or(1000)
+}
+
 /// The config rules, restated from the [`ConfigError`] docs: every rule a
 /// config for a breaker with `window` count slots and `buckets` time buckets
 /// breaks (empty when it is valid), and the number of ramp stages (steps
@@ -400,6 +407,19 @@ pub fn config_violations(config: &Config, window: usize, buckets: usize) -> (Vec
         E::MaxBelowOpenDuration,
     );
     rule(config.jitter > 1000, E::JitterAbove1000);
+    // Each backoff step and the jitter's share round down: a factor above
+    // 1000 must make the first open duration longer (later ones are longer
+    // still, so they grow too), and a jitter above 0 must be able to add a
+    // tick to the shortest duration it lengthens.
+    let open = u128::from(config.open_duration);
+    rule(
+        config.backoff_factor > 1000 && open * u128::from(config.backoff_factor) / 1000 <= open,
+        E::BackoffTooSmall,
+    );
+    rule(
+        config.jitter > 0 && open * u128::from(config.jitter) / 1000 == 0,
+        E::JitterTooSmall,
+    );
     rule(
         config.probes == 0 || config.probes > MAX_PROBES,
         E::ProbesOutOfRange,

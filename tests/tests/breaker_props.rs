@@ -22,7 +22,8 @@ use failwell::breaker::{
 };
 use failwell::Tier;
 use failwell_tests::breaker_model::{
-    config_violations, Answer, BreakerModel, Deviations, Forgery, Op, Recorder,
+    config_violations, least_permille_for_a_tick, Answer, BreakerModel, Deviations, Forgery, Op,
+    Recorder,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -131,6 +132,17 @@ fn config(window: usize, buckets: usize) -> impl Strategy<Value = Config> {
         }
         let open_duration = open_duration.min(max);
         c.open_duration = open_duration;
+        // A backoff step or a jitter share that rounds away is refused:
+        // raise them to the least that gains a tick.
+        let least = least_permille_for_a_tick(open_duration);
+        let factor = match factor {
+            1000 => 1000,
+            factor => factor.max(1000 + u32::from(least)),
+        };
+        let jitter = match jitter {
+            0 => 0,
+            jitter => jitter.max(least),
+        };
         c = c.backoff(factor, max, reset_after).jitter(jitter, seed);
         c = c.half_open(probes, successes, failures, timeout);
         let shares: Vec<u16> = shares.into_iter().take(steps).collect();

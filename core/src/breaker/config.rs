@@ -112,7 +112,9 @@ pub struct Config {
     /// How long the first trip holds the breaker open (≥ 1).
     pub open_duration: u64,
     /// Each further trip multiplies the open duration by this, in permille
-    /// (≥ 1000; 1000 keeps it constant).
+    /// (≥ 1000; 1000 keeps it constant). Each step rounds down, so a factor
+    /// above 1000 must lengthen `open_duration` by at least a tick:
+    /// `open_duration × (backoff_factor − 1000) ≥ 1000`.
     pub backoff_factor: u32,
     /// The open duration never grows beyond this (≥ `open_duration`).
     pub max_open_duration: u64,
@@ -121,7 +123,8 @@ pub struct Config {
     pub reset_backoff_after: u64,
     /// Each open duration is lengthened by a random share of itself, up to
     /// this (0..=1000 permille), so breakers that tripped together do not
-    /// probe together.
+    /// probe together. The share rounds down, so a jitter above 0 must be
+    /// able to add a tick to `open_duration`: `open_duration × jitter ≥ 1000`.
     pub jitter: u16,
     /// Seed of the jitter's integer generator.
     pub jitter_seed: u32,
@@ -343,6 +346,13 @@ pub enum ConfigError {
     /// A duration with its jitter, or the time window's span, does not fit
     /// in 64 bits of ticks.
     DurationOverflow,
+    /// `backoff_factor` is above 1000 but too small to lengthen
+    /// `open_duration` by a tick: each step rounds down, so the open duration
+    /// would never grow (`open_duration × (backoff_factor − 1000) < 1000`).
+    BackoffTooSmall,
+    /// `jitter` is above 0 but too small to add a tick to `open_duration`:
+    /// the share rounds down to nothing (`open_duration × jitter < 1000`).
+    JitterTooSmall,
 }
 
 impl core::fmt::Display for ConfigError {
@@ -371,8 +381,21 @@ impl core::fmt::Display for ConfigError {
             Self::ZeroRampStage => "ramp_stage_duration must be at least 1 tick",
             Self::NoTierMayProbe => "no tier may probe, so the breaker could never close",
             Self::DurationOverflow => "a duration overflows u64 ticks",
+            Self::BackoffTooSmall => {
+                "backoff_factor too small to lengthen open_duration by a tick \
+                 (open_duration x (backoff_factor - 1000) < 1000)"
+            }
+            Self::JitterTooSmall => {
+                "jitter too small to add a tick to open_duration (open_duration x jitter < 1000)"
+            }
         })
     }
+}
+
+/// Whether `⌊duration × permille / 1000⌋` is 0: that share of `duration`
+/// rounds away to no tick. (A product past `u64::MAX` is a tick or more.)
+const fn gains_no_tick(duration: u64, permille: u32) -> bool {
+    matches!(duration.checked_mul(permille as u64), Some(product) if product < 1_000)
 }
 
 impl Config {
@@ -414,11 +437,23 @@ impl Config {
         if self.backoff_factor < 1_000 {
             return Err(ConfigError::BackoffBelowOne);
         }
+        // Each step is ⌊d × factor / 1000⌋ = d + ⌊d × (factor − 1000) / 1000⌋,
+        // whose gain only rises with d: if the first step gains a tick, every
+        // later one does too, so checking the first suffices.
+        if self.backoff_factor > 1_000
+            && gains_no_tick(self.open_duration, self.backoff_factor.wrapping_sub(1_000))
+        {
+            return Err(ConfigError::BackoffTooSmall);
+        }
         if self.max_open_duration < self.open_duration {
             return Err(ConfigError::MaxBelowOpenDuration);
         }
         if self.jitter > 1_000 {
             return Err(ConfigError::JitterAbove1000);
+        }
+        // The shortest duration jitter applies to is `open_duration`.
+        if self.jitter > 0 && gains_no_tick(self.open_duration, self.jitter as u32) {
+            return Err(ConfigError::JitterTooSmall);
         }
         // With the largest jitter the duration at most doubles.
         if self.jitter > 0 && self.max_open_duration.checked_mul(2).is_none() {

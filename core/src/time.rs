@@ -9,13 +9,21 @@
 //! A `now` smaller than one seen before is not an error and never a panic:
 //! see each primitive for exactly how it is judged.
 //!
-//! Two helpers produce ticks:
-//! - [`TickExtender`] turns a wrapping 32-bit hardware counter into u64 ticks;
+//! Helpers produce ticks:
+//! - [`SharedTickExtender`] turns a wrapping 32-bit hardware counter into
+//!   u64 ticks for every context that reads it (threads and interrupt
+//!   handlers): one per counter, a `static`;
+//! - [`TickExtender`] does the same for a counter read from one context only;
 //! - `InstantClock` (feature `std`) turns `std::time::Instant` into nanosecond ticks;
 //! - `CachedClock` (feature `std`) holds such ticks for cheap reads, refreshed
 //!   by whoever the application chooses (an event loop, a timer thread).
 
-/// Extends a wrapping 32-bit hardware tick counter into monotonic `u64` ticks.
+use core::cell::Cell;
+
+use critical_section::Mutex;
+
+/// Extends a wrapping 32-bit hardware tick counter into monotonic `u64`
+/// ticks, **for one context only** (one thread, or one interrupt handler).
 ///
 /// Feed it every raw reading ([`extend`](Self::extend)); it adds the distance
 /// travelled since the previous reading, modulo 2³². **It must be fed at least
@@ -24,9 +32,15 @@
 /// more after the previous one loses the whole wraps it cannot see. The result
 /// saturates at `u64::MAX`.
 ///
-/// It takes `&mut self`: when the counter is read from several contexts (a
-/// thread and an interrupt handler), keep one extender per context or wrap it
-/// in a critical section.
+/// Why one context: an extender counts the wraps *it* has seen. A second
+/// extender of the same counter, created or first fed after a wrap (an
+/// interrupt handler's, say), is 2³² ticks behind the first for good, so a
+/// limiter it feeds refuses with `retry_after` near 2³²; one that misses a
+/// wrap falls a further 2³² behind. One extender behind a lock is no cure
+/// either: a context pre-empted between reading the counter and feeding it
+/// brings a reading older than the latest, which this extender takes for
+/// almost a whole wrap forward, a `now` about 2³² ticks in the future. For a
+/// counter read from several contexts use [`SharedTickExtender`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TickExtender {
@@ -42,12 +56,9 @@ impl TickExtender {
 
     /// The extended ticks for the raw counter value `raw`.
     pub fn extend(&mut self, raw: u32) -> u64 {
-        // Keeping only the low 32 bits is the point: they are the counter's
-        // previous raw value.
-        #[allow(clippy::cast_possible_truncation)]
-        let previous_raw = self.last as u32;
-        let advanced = raw.wrapping_sub(previous_raw);
-        self.last = self.last.saturating_add(u64::from(advanced));
+        self.last = self
+            .last
+            .saturating_add(u64::from(raw.wrapping_sub(low_bits(self.last))));
         self.last
     }
 
@@ -62,6 +73,102 @@ impl Default for TickExtender {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Extends a wrapping 32-bit hardware tick counter into `u64` ticks for
+/// every context that reads it: *the* way to extend a counter read from
+/// several contexts (threads and interrupt handlers). Make it a `static`,
+/// one per counter, and let every context feed it.
+///
+/// ```
+/// use failwell::time::SharedTickExtender;
+///
+/// static CLOCK: SharedTickExtender = SharedTickExtender::new();
+/// # fn read_timer() -> u32 { 4_000_000_000 }
+/// // In a thread or an interrupt handler alike:
+/// let now = CLOCK.extend(read_timer());
+/// # assert_eq!(now, 4_000_000_000);
+/// ```
+///
+/// All contexts share one count of wraps, so they agree on the time: an
+/// interrupt handler that first reads the counter after a wrap gets the same
+/// ticks as the thread that saw the wrap. Each [`extend`](Self::extend) is
+/// one critical section (`critical_section::with`: the application picks the
+/// implementation, e.g. `critical-section`'s `std` feature on a host or
+/// `cortex-m`'s `critical-section-single-core`).
+///
+/// A reading may arrive after a newer one: a context pre-empted between
+/// reading the counter and feeding it. A reading up to 2³¹ raw ticks behind
+/// the latest is taken as such a late reading: it yields the earlier ticks
+/// it stands for (which every primitive accepts as an earlier `now`) and
+/// leaves the extender as it was. So **it must be fed less than 2³¹ raw
+/// ticks apart** (half a wrap: about 35 minutes for a 1 MHz timer, 24.8
+/// days for a 1 kHz SysTick count); a longer gap is taken for time going
+/// back. The first reading `raw` yields `raw` ticks, and the result
+/// saturates at `u64::MAX`.
+pub struct SharedTickExtender {
+    last: Mutex<Cell<u64>>,
+}
+
+impl SharedTickExtender {
+    /// An extender whose first reading `raw` yields `raw` ticks.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            last: Mutex::new(Cell::new(0)),
+        }
+    }
+
+    /// The extended ticks for the raw counter value `raw`, read by any
+    /// context: later than the latest reading, the ticks it adds; up to 2³¹
+    /// ticks earlier, the earlier ticks it stands for.
+    #[inline]
+    pub fn extend(&self, raw: u32) -> u64 {
+        critical_section::with(|cs| {
+            let cell = self.last.borrow(cs);
+            let last = cell.get();
+            let behind = low_bits(last).wrapping_sub(raw);
+            // A late reading: at most 2³¹ behind, and not before tick 0 (which
+            // also makes the first reading count forward).
+            if behind != 0 && behind <= 1 << 31 && u64::from(behind) <= last {
+                return last.wrapping_sub(u64::from(behind));
+            }
+            let ticks = last.saturating_add(u64::from(raw.wrapping_sub(low_bits(last))));
+            cell.set(ticks);
+            ticks
+        })
+    }
+
+    /// The latest extended ticks: the largest [`extend`](Self::extend) has
+    /// returned.
+    #[inline]
+    #[must_use]
+    pub fn last(&self) -> u64 {
+        critical_section::with(|cs| self.last.borrow(cs).get())
+    }
+}
+
+impl Default for SharedTickExtender {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// Without the ticks: reading them takes a critical section, and code that
+// takes one only where it is called keeps binaries that never extend a
+// shared counter free of the critical-section symbols.
+impl core::fmt::Debug for SharedTickExtender {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SharedTickExtender").finish_non_exhaustive()
+    }
+}
+
+/// The raw counter value behind extended `ticks`: their low 32 bits.
+const fn low_bits(ticks: u64) -> u32 {
+    // Keeping only the low 32 bits is the point.
+    #[allow(clippy::cast_possible_truncation)]
+    let low = ticks as u32;
+    low
 }
 
 #[cfg(feature = "std")]
@@ -158,7 +265,7 @@ mod std_clock {
 
 #[cfg(test)]
 mod tests {
-    use super::TickExtender;
+    use super::{SharedTickExtender, TickExtender};
 
     #[test]
     fn extends_across_wraps() {
@@ -189,6 +296,68 @@ mod tests {
         // is 14 ticks later, which saturates.
         assert_eq!(ticks.extend(10), u64::MAX);
         assert_eq!(ticks.extend(20), u64::MAX);
+    }
+
+    /// Why a `TickExtender` serves one context only.
+    #[test]
+    fn separate_extenders_of_one_counter_disagree_by_whole_wraps() {
+        // The thread's extender sees the wrap; a handler's, first fed after
+        // it, is 2^32 ticks behind for good.
+        let mut thread = TickExtender::new();
+        let mut handler = TickExtender::new();
+        assert_eq!(thread.extend(u32::MAX - 9), u64::from(u32::MAX) - 9);
+        assert_eq!(thread.extend(5), (1 << 32) + 5);
+        assert_eq!(handler.extend(5), 5);
+        for raw in [100, 1 << 31, u32::MAX, 7] {
+            assert_eq!(thread.extend(raw) - handler.extend(raw), 1 << 32);
+        }
+        // One extender fed a late reading (a context pre-empted between
+        // reading the counter and feeding it) jumps almost a wrap ahead.
+        let mut locked = TickExtender::new();
+        assert_eq!(locked.extend(1_000), 1_000);
+        assert_eq!(locked.extend(990), (1 << 32) + 990);
+    }
+
+    #[test]
+    fn one_shared_extender_gives_every_context_the_same_ticks() {
+        let clock = SharedTickExtender::new();
+        assert_eq!(clock.extend(u32::MAX - 9), u64::from(u32::MAX) - 9);
+        assert_eq!(clock.extend(5), (1 << 32) + 5); // the thread sees the wrap
+        assert_eq!(clock.extend(5), (1 << 32) + 5); // a handler, fed after it
+        assert_eq!(clock.extend(100), (1 << 32) + 100);
+        assert_eq!(clock.last(), (1 << 32) + 100);
+    }
+
+    #[test]
+    fn a_late_reading_is_the_earlier_tick_it_stands_for() {
+        let clock = SharedTickExtender::new();
+        assert_eq!(clock.extend(1_000), 1_000);
+        assert_eq!(clock.extend(990), 990);
+        assert_eq!(clock.last(), 1_000);
+        // Across a wrap: read before it, fed after a reading past it.
+        assert_eq!(clock.extend(u32::MAX), u64::from(u32::MAX));
+        assert_eq!(clock.extend(10), (1 << 32) + 10);
+        assert_eq!(clock.extend(u32::MAX - 5), u64::from(u32::MAX) - 5);
+        assert_eq!(clock.last(), (1 << 32) + 10);
+        // Up to 2^31 behind is late; further is ahead (fed too seldom).
+        let behind = ((1 << 32) + 10) - (1 << 31);
+        assert_eq!(clock.extend(behind as u32), behind);
+        assert_eq!(clock.extend(behind as u32 - 1), behind - 1 + (1 << 32));
+    }
+
+    #[test]
+    fn a_shared_extender_counts_its_first_reading_forward_and_saturates() {
+        // Nothing is before tick 0: a first reading above 2^31 is not late.
+        let clock = SharedTickExtender::default();
+        assert_eq!(clock.extend(u32::MAX), u64::from(u32::MAX));
+        assert_eq!(clock.extend(0), 1 << 32);
+        let near_end = SharedTickExtender {
+            last: super::Mutex::new(core::cell::Cell::new(u64::MAX - 3)),
+        };
+        assert_eq!(near_end.extend(10), u64::MAX);
+        assert_eq!(near_end.extend(20), u64::MAX);
+        assert_eq!(near_end.extend(u32::MAX - 1), u64::MAX - 1);
+        assert!(std::format!("{near_end:?}").contains("SharedTickExtender"));
     }
 
     #[cfg(feature = "std")]

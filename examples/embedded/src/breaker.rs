@@ -30,10 +30,12 @@ use failwell::breaker::{
     Breaker, Config, ConfigError, EventRing, Observer, Outcome, Permit, Reason, Recorded,
     Rejection, State, Ticket, Transition, WindowStats,
 };
-use failwell::time::TickExtender;
 use failwell::Tier;
 
-use crate::{irq_calls, pend_pendsv, set_irq_job, wait_for_irq_calls, Checks, IrqJob};
+use crate::{
+    irq_calls, now, pend_pendsv, run_in_interrupt, set_counter, set_irq_job, wait_for_irq_calls,
+    Checks, IrqJob,
+};
 
 const E: Tier = Tier::Essential;
 const I: Tier = Tier::Important;
@@ -68,7 +70,7 @@ pub static BREAKER: MainBreaker = match Breaker::with_observer(CONFIG, &EVENTS) 
 };
 
 /// Two failures in a row open it for 1_000 ticks; no windows, no observer.
-/// Fed by a wrapping 32-bit counter.
+/// Fed by the wrapping 32-bit counter both contexts read ([`now`]).
 static WRAP: Breaker = match Breaker::new(Config::new(1_000).trip_on_consecutive_failures(2)) {
     Ok(breaker) => breaker,
     Err(_) => panic!("invalid breaker config"),
@@ -90,7 +92,22 @@ static IRQ_OUTCOME: Mutex<Cell<Option<IrqOutcome>>> = Mutex::new(Cell::new(None)
 
 /// Run by the PendSV handler: one call at `now`, reported a success at once.
 pub fn in_interrupt(now: u64) {
-    let outcome = match BREAKER.try_acquire(now, E) {
+    call_and_succeed(&BREAKER, now);
+}
+
+/// Run by the PendSV handler: a call to [`WRAP`] at [`now`], the counter as
+/// this handler reads it, reported a success at once.
+pub fn probe_in_interrupt() {
+    call_and_succeed(&WRAP, now());
+}
+
+/// One call to `breaker` at `now`, reported a success at once; the outcome
+/// is kept for [`irq_outcome`].
+fn call_and_succeed<const W: usize, const B: usize, Ob: Observer>(
+    breaker: &Breaker<W, B, Ob>,
+    now: u64,
+) {
+    let outcome = match breaker.try_acquire(now, E) {
         Ok(permit) => {
             let slot = permit.ticket().probe;
             (Ok(slot), Some(permit.success(now)))
@@ -106,10 +123,7 @@ fn irq_outcome() -> Option<IrqOutcome> {
 
 /// Pends PendSV with a breaker call at `now` and waits for it.
 fn call_in_interrupt(now: u64) -> Option<IrqOutcome> {
-    let calls = irq_calls();
-    set_irq_job(IrqJob::Breaker(now));
-    pend_pendsv();
-    wait_for_irq_calls(calls.wrapping_add(1));
+    run_in_interrupt(IrqJob::Breaker(now));
     irq_outcome()
 }
 
@@ -439,11 +453,19 @@ fn events_drained(c: &mut Checks) {
     c.eq("events: none dropped", EVENTS.dropped(), 0);
 }
 
-/// A wrapping 32-bit counter, extended, keeps the breaker's time monotonic.
+/// The counter both contexts read, extended by the one shared clock, keeps
+/// the breaker's time monotonic across a wrap: the main thread opens it
+/// before the wrap, and the PendSV handler, the first to read the counter
+/// after it, probes when the open duration is over. (The counter wrapped
+/// once already, in the limiter's `shared_clock` checks.)
 fn tick_extender(c: &mut Checks) {
     let w = &WRAP;
-    let mut clock = TickExtender::new();
-    let before = clock.extend(black_box(u32::MAX - 499));
+    // Fed less than 2^31 ticks apart, as the shared clock needs.
+    set_counter(1 << 31);
+    c.eq("wrap: half way", now(), (1 << 32) + (1 << 31));
+    set_counter(u32::MAX - 499);
+    let before = now();
+    c.eq("wrap: reading before the wrap", before, (2 << 32) - 500);
     for _ in 0..2 {
         let _ = w.acquire(before, E).map(|t| w.record(t, before, Outcome::Failure));
     }
@@ -451,26 +473,30 @@ fn tick_extender(c: &mut Checks) {
     c.eq(
         "wrap: 2 failures in a row open it",
         (s.state, s.next_transition),
-        (State::Open, Some((1 << 32) + 500)),
+        (State::Open, Some((2 << 32) + 500)),
     );
-    let last = clock.extend(black_box(u32::MAX));
+    set_counter(u32::MAX);
     c.eq(
         "wrap: last tick before the wrap",
-        w.acquire(last, E),
+        w.acquire(now(), E),
         Err(Rejection::Open { retry_after: 501 }),
     );
-    let after = clock.extend(black_box(500));
-    c.eq("wrap: reading after the wrap", after, (1 << 32) + 500);
-    // The raw reading would look like time going back by 2^32 ticks.
+    // The counter wraps: 500 ticks to reach 2^32, then 500 more.
+    set_counter(500);
+    // The raw reading would look like time going back by 2^33 ticks.
     c.eq(
         "wrap: raw reading refused",
         w.acquire(500, E),
-        Err(Rejection::Open { retry_after: 1 << 32 }),
+        Err(Rejection::Open { retry_after: 2 << 32 }),
     );
-    let probe = w.try_acquire(after, E);
-    c.eq("wrap: probe after the wrap", slot(&probe), Ok(1));
-    c.eq("wrap: its success closes it", succeed(probe, after), Some(Recorded::Counted));
+    run_in_interrupt(IrqJob::ClockedBreaker);
+    c.eq(
+        "wrap: handler's probe after the wrap closes it",
+        irq_outcome(),
+        Some((Ok(1), Some(Recorded::Counted))),
+    );
     c.eq("wrap: closed", w.snapshot().state, State::Closed);
+    c.eq("wrap: main agrees on the time", now(), (2 << 32) + 500);
 }
 
 /// The jitter lengthens the open duration by at most its share.

@@ -14,6 +14,10 @@
 //! same; its 8- and 32-bit atomics are native on the Cortex-M3 and go through
 //! portable-atomic's critical-section fallback on the Cortex-M0, which has no
 //! compare-and-swap. The breaker's checks are in [`breaker`].
+//!
+//! Time from a wrapping 32-bit counter read by both the main thread and the
+//! PendSV handler goes through one `SharedTickExtender` ([`now`]), so both
+//! contexts agree on it across the counter's wraps.
 #![no_std]
 #![no_main]
 
@@ -30,7 +34,7 @@ use cortex_m_rt::{entry, exception, ExceptionFrame};
 use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
 use cortex_m_semihosting::hprintln;
 use critical_section::Mutex;
-use failwell::time::TickExtender;
+use failwell::time::{SharedTickExtender, TickExtender};
 use failwell::{LimiterConfig, LimiterConfigError, RateLimiter, Rejection, Snapshot, Tier};
 
 /// The line `cargo xtask embedded` looks for; printed only when every check passed.
@@ -57,6 +61,32 @@ static BACKWARDS: RateLimiter = limiter(LimiterConfig::new(10, 1_000, 5));
 static CLOCK_JUMP: RateLimiter = limiter(LimiterConfig::new(10, 1_000, 5));
 /// Same shape as `BURST`, shared by the main thread and the PendSV handler.
 static SHARED: RateLimiter = limiter(LimiterConfig::new(10, 1_000, 5));
+/// One unit per 1_000 ticks, no burst: both contexts call it at [`now`].
+static CLOCKED: RateLimiter = limiter(LimiterConfig::new(1, 1_000, 1));
+
+/// The 32-bit hardware counter both the main thread and the PendSV handler
+/// read, as they would a timer register; the checks set it, so they choose
+/// when it wraps.
+static COUNTER: Mutex<Cell<u32>> = Mutex::new(Cell::new(0));
+/// The one extender of [`COUNTER`] that every context feeds.
+static CLOCK: SharedTickExtender = SharedTickExtender::new();
+/// The ticks the PendSV handler last read from [`CLOCK`].
+static IRQ_CLOCK: Mutex<Cell<u64>> = Mutex::new(Cell::new(0));
+
+/// Moves the hardware counter to `raw` (time passing, as the checks want it).
+fn set_counter(raw: u32) {
+    critical_section::with(|cs| COUNTER.borrow(cs).set(raw));
+}
+
+/// Reads the hardware counter.
+fn read_counter() -> u32 {
+    critical_section::with(|cs| COUNTER.borrow(cs).get())
+}
+
+/// Ticks now, in any context: the counter, extended by the shared [`CLOCK`].
+fn now() -> u64 {
+    CLOCK.extend(read_counter())
+}
 
 /// The `now` both the main thread and the PendSV handler use for `SHARED`.
 const IRQ_NOW: u64 = 50_000;
@@ -71,6 +101,10 @@ enum IrqJob {
     Limiter,
     /// A call to the breaker at this `now` ([`breaker::in_interrupt`]).
     Breaker(u64),
+    /// `CLOCKED.try_acquire(now(), 1, Essential)`, the ticks kept in `IRQ_CLOCK`.
+    ClockedLimiter,
+    /// A probe of the wrapping breaker at [`now`] ([`breaker::probe_in_interrupt`]).
+    ClockedBreaker,
 }
 
 static IRQ_JOB: Mutex<Cell<IrqJob>> = Mutex::new(Cell::new(IrqJob::Limiter));
@@ -83,6 +117,15 @@ fn PendSV() {
             critical_section::with(|cs| IRQ_RESULT.borrow(cs).set(Some(result)));
         }
         IrqJob::Breaker(now) => breaker::in_interrupt(now),
+        IrqJob::ClockedLimiter => {
+            let now = now();
+            let result = CLOCKED.try_acquire(now, 1, Tier::Essential);
+            critical_section::with(|cs| {
+                IRQ_CLOCK.borrow(cs).set(now);
+                IRQ_RESULT.borrow(cs).set(Some(result));
+            });
+        }
+        IrqJob::ClockedBreaker => breaker::probe_in_interrupt(),
     }
     critical_section::with(|cs| {
         let calls = IRQ_CALLS.borrow(cs);
@@ -126,6 +169,14 @@ fn wait_for_pendsv(calls: u32) -> Option<Result<(), Rejection>> {
 
 fn irq_result() -> Option<Result<(), Rejection>> {
     critical_section::with(|cs| IRQ_RESULT.borrow(cs).get())
+}
+
+/// Runs `job` in the PendSV handler and waits for it.
+fn run_in_interrupt(job: IrqJob) {
+    let calls = irq_calls();
+    set_irq_job(job);
+    pend_pendsv();
+    wait_for_irq_calls(calls.wrapping_add(1));
 }
 
 /// Counts and prints checks.
@@ -310,6 +361,37 @@ fn interrupt(c: &mut Checks) {
     c.eq("irq: handler ran twice", calls, 2);
 }
 
+/// The main thread and the PendSV handler read one counter through one
+/// `SharedTickExtender`, so they agree on the time across its wrap, even when
+/// the handler is the first to read the counter after it.
+fn shared_clock(c: &mut Checks) {
+    const E: Tier = Tier::Essential;
+    set_counter(u32::MAX - 499);
+    let before = now();
+    c.eq("clock: main reads before the wrap", before, u64::from(u32::MAX) - 499);
+    c.eq("clock: main takes the unit", CLOCKED.try_acquire(before, 1, E), Ok(()));
+    // The counter wraps: 500 ticks to reach 2^32, then 500 more.
+    set_counter(500);
+    run_in_interrupt(IrqJob::ClockedLimiter);
+    c.eq("clock: handler admitted 1000 ticks on", irq_result(), Some(Ok(())));
+    let irq_now = critical_section::with(|cs| IRQ_CLOCK.borrow(cs).get());
+    c.eq("clock: handler saw the wrap", irq_now, (1 << 32) + 500);
+    c.eq("clock: main agrees", now(), (1 << 32) + 500);
+    // An extender of the handler's own, first fed after the wrap, would be
+    // 2^32 ticks behind: refused for about 2^32 ticks.
+    let own = TickExtender::new().extend(black_box(500));
+    c.eq("clock: an own extender lags", CLOCKED.try_acquire(own, 1, E), limited((1 << 32) + 1_000));
+    // The handler pre-empts main between its reading and feeding it: main's
+    // reading is then the earlier tick it is, not a wrap on.
+    set_counter(600);
+    let raw = read_counter();
+    set_counter(700);
+    run_in_interrupt(IrqJob::ClockedLimiter);
+    c.eq("clock: handler refused at 700", irq_result(), Some(limited(800)));
+    c.eq("clock: main's late reading", CLOCK.extend(raw), (1 << 32) + 600);
+    c.eq("clock: latest kept", CLOCK.last(), (1 << 32) + 700);
+}
+
 #[entry]
 fn main() -> ! {
     hprintln!(
@@ -331,6 +413,7 @@ fn main() -> ! {
     clock_jump(&mut checks);
     bad_configs(&mut checks);
     interrupt(&mut checks);
+    shared_clock(&mut checks);
     breaker::run(&mut checks);
     hprintln!("failwell-embedded: {} passed, {} failed", checks.passed, checks.failed);
     if checks.failed == 0 && checks.passed > 0 {

@@ -316,6 +316,11 @@ typedef struct FAILWELL_ALIGNED(8) {
 // Report every permit, `failwell_breaker_ignore` if the call was abandoned:
 // a closed-state permit never reported counts nowhere, but a probe's holds
 // its probe slot until probe_timeout and then counts as a failed probe.
+// Report it when the call ends: the generation it carries is 20 bits, so a
+// permit held across an exact multiple of 2^20 transitions (9.7 hours of a
+// breaker flapping with a 100 ms open duration) is taken for current
+// rather than FAILWELL_PERMIT_STALE; holding one that long is outside the
+// contract.
 //
 // A permit is bound to the breaker (and its address) that issued it;
 // anything else is refused with FAILWELL_PERMIT_INVALID. One thread at a

@@ -19,7 +19,12 @@
 //!
 //! Every transition bumps a 20-bit generation. A [`Permit`] carries the
 //! generation it was taken in, and an outcome reported after a transition
-//! is [`Recorded::Stale`]: it never changes state.
+//! is [`Recorded::Stale`]: it never changes state. The generation wraps
+//! after 2²⁰ transitions: 9.7 hours for a breaker flapping with a 100 ms
+//! open duration (open, half-open, closed: 3 transitions per 100 ms cycle,
+//! 2²⁰ / 3 × 100 ms = 34,953 s). A permit or [`Ticket`] held across a
+//! multiple of 2²⁰ transitions is taken for current; holding one that long
+//! (a call outliving its breaker's state by hours) is outside the contract.
 //!
 //! # Tripping
 //!

@@ -50,7 +50,7 @@
 #define FAILWELL_BREAKER_TIME_BUCKETS 10
 
 // 64-bit words of storage in a `failwell_breaker_t`.
-#define FAILWELL_BREAKER_WORDS 51
+#define FAILWELL_BREAKER_WORDS 53
 
 // Ramp steps a config can hold (`ramp[]`).
 #define FAILWELL_BREAKER_MAX_RAMP_STEPS 4
@@ -330,8 +330,8 @@ typedef struct {
   // `failwell_breaker_success` is measured from it).
   uint64_t acquired_at;
   // The breaker's generation (bits 0..20), the probe slot plus one
-  // (bits 20..25; 0 for a call that is not a probe) and, once reported,
-  // the spent flag (bit 31).
+  // (bits 20..25; 0 for a call that is not a probe), the probe's grant
+  // number (bits 25..31) and, once reported, the spent flag (bit 31).
   uint32_t ticket;
   // Keyed hash of the breaker's address, `ticket` and `acquired_at`;
   // never 0, so a permit whose check is 0 is always refused.

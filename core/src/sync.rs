@@ -23,7 +23,7 @@ pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU8};
 pub(crate) use portable_atomic::{AtomicU32, AtomicU8};
 
 /// Orderings: relaxed unless a module says why it needs more.
-pub(crate) use ordering::{ACQ_REL, RELAXED};
+pub(crate) use ordering::{ACQUIRE, ACQ_REL, RELAXED};
 
 /// A 64-bit word read and updated atomically.
 pub(crate) struct StateWord {
@@ -272,7 +272,6 @@ mod ordering {
     use loom::sync::atomic::Ordering;
 
     pub(crate) const RELAXED: Ordering = Ordering::Relaxed;
-    #[cfg(any(loom, target_has_atomic = "64"))]
     pub(crate) const ACQUIRE: Ordering = Ordering::Acquire;
     pub(crate) const ACQ_REL: Ordering = Ordering::AcqRel;
 }

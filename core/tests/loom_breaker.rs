@@ -764,3 +764,154 @@ fn a_failure_and_a_success_reaching_the_minimum_trip_once() {
         );
     });
 }
+
+/// Two failures trip a breaker that has been healthy since t = 100 at
+/// t = 1000, far past `reset_backoff_after`: the backoff starts over, so
+/// it opens for `OPEN` (trip 1), whichever failure's trip lands. Before,
+/// the healthy time was measured from the mark, which the first tripper
+/// raises to its deadline before its compare-and-swap: a second tripper
+/// (or the first retrying) then saw no healthy time at all, kept the trip
+/// count and opened for twice as long.
+#[test]
+fn a_trip_after_a_healthy_spell_starts_the_backoff_over_under_contention() {
+    model(|| {
+        let config =
+            Config::new(OPEN)
+                .trip_on_consecutive_failures(1)
+                .backoff(2_000, 100 * OPEN, 50);
+        let (b, counts) = breaker::<0, 0>(config);
+        let probe = first_probe(&b);
+        assert_eq!(b.record(probe, OPEN, Outcome::Success), Recorded::Counted);
+        let tickets = [b.acquire(1_000, E).unwrap(), b.acquire(1_000, E).unwrap()];
+        let a = spawn(&b, move |b| b.record(tickets[0], 1_000, Outcome::Failure));
+        let c = spawn(&b, move |b| b.record(tickets[1], 1_000, Outcome::Failure));
+        let _ = (a.join().unwrap(), c.join().unwrap());
+        let snapshot = b.snapshot();
+        assert_eq!(
+            counts.of(State::Closed, State::Open),
+            2,
+            "one trip each time"
+        );
+        assert_eq!(
+            (snapshot.state, snapshot.trips, snapshot.next_transition),
+            (State::Open, 1, Some(1_000 + OPEN))
+        );
+    });
+}
+
+/// A reset races a trip at t = 0 while a third thread asks at t = 50. The
+/// trip's open duration is `OPEN` (100): whatever the order, nobody may
+/// see the breaker open with an earlier deadline, so there is never an
+/// Open → HalfOpen transition at t = 50. Before, the reset stored
+/// `mark = now` before its compare-and-swap: a trip whose compare-and-swap
+/// landed between the two was open with a deadline of 0.
+#[test]
+fn a_reset_racing_a_trip_never_shortens_the_open_duration() {
+    model(|| {
+        let config = Config::new(OPEN).trip_on_consecutive_failures(1);
+        let (b, counts) = breaker::<0, 0>(config);
+        let ticket = b.acquire(0, E).unwrap();
+        let trip = spawn(&b, move |b| b.record(ticket, 0, Outcome::Failure));
+        let reset = spawn(&b, |b| b.reset(0));
+        let probe = spawn(&b, |b| b.acquire(50, E).map(|t| t.probe));
+        let _ = (trip.join().unwrap(), reset.join().unwrap());
+        let _ = probe.join().unwrap();
+        assert_eq!(counts.of(State::Open, State::HalfOpen), 0);
+        assert!(counts.of(State::Closed, State::Open) <= 1);
+        let snapshot = b.snapshot();
+        if snapshot.state == State::Open {
+            assert_eq!(snapshot.next_transition, Some(OPEN));
+        }
+    });
+}
+
+/// A ramp at 250 ‰ then 500 ‰, 10 ticks a stage; seven calls of stage 1
+/// leave its credit at 750. At t = OPEN + 10 the first stage is over and
+/// two threads ask at once. Either both count in stage 2 (its first two
+/// calls: one admitted), or one read the stage-1 word before the other
+/// moved the ramp on and counts as stage 1's eighth call (admitted), the
+/// other as stage 2's first (not): exactly one is admitted either way.
+/// Before, each mover zeroed the credits before its compare-and-swap, so
+/// the loser could zero the credit the winner's call had just built, and
+/// neither was admitted. Each thread then reports a stage-1 call as
+/// failed: two ramp failures reopen the breaker, exactly once.
+#[test]
+fn two_threads_ending_a_ramp_stage_keep_its_share_exact() {
+    model(|| {
+        let config = Config::new(OPEN)
+            .trip_on_consecutive_failures(5)
+            .half_open(1, 1, 2, OPEN)
+            .ramp(&[250, 500], 10);
+        let (b, counts) = breaker::<0, 0>(config);
+        for _ in 0..5 {
+            record(&b, 0, Outcome::Failure);
+        }
+        let probe = b.acquire(OPEN, E).unwrap();
+        assert_eq!(b.record(probe, OPEN, Outcome::Success), Recorded::Counted);
+        // Stage 1 at 250 ‰: every fourth call is admitted; seven calls
+        // leave a credit of 750.
+        let stage_one: Vec<_> = (0..7).filter_map(|_| b.acquire(OPEN, E).ok()).collect();
+        assert_eq!(stage_one.len(), 1);
+        // A closed-state ticket reported twice counts twice (documented).
+        let failing = [stage_one[0], stage_one[0]];
+        let start = OPEN;
+        let ask = move |b: &Breaker<0, 0, Tally>, ticket: Ticket| {
+            let admitted = b.acquire(start + 10, E).is_ok();
+            let _ = b.record(ticket, start + 10, Outcome::Failure);
+            admitted
+        };
+        let x = spawn(&b, move |b| ask(b, failing[0]));
+        let y = spawn(&b, move |b| ask(b, failing[1]));
+        let (x, y) = (x.join().unwrap(), y.join().unwrap());
+        assert_eq!(
+            u8::from(x) + u8::from(y),
+            1,
+            "exactly one of the two is admitted: {x} {y} {:?}",
+            b.snapshot()
+        );
+        assert_eq!(
+            counts.of(State::Closed, State::Open),
+            2,
+            "the first trip, then the ramp's"
+        );
+        assert_eq!(b.snapshot().state, State::Open);
+    });
+}
+
+/// A probe timeout racing a release and a fresh grant of the same slot.
+/// Probe A was let through at `OPEN`; at `OPEN + 10` its timeout has
+/// passed. Thread R asks at `OPEN + 10` and finds A timed out while thread
+/// X reports A (ignored) and takes the slot again for probe B at
+/// `OPEN + 8`. If B was granted, it is a fresh probe: its success counts
+/// and closes the breaker. Before every grant changed the state word, B's
+/// grant recreated the word R had read (A's release took the slot's bit
+/// away, B's put it back), so R's compare-and-swap succeeded on a stale
+/// judgement, counted B as timed out and started a new generation: B's
+/// report was stale.
+#[test]
+fn a_timeout_never_takes_a_probe_granted_after_it_looked() {
+    model(|| {
+        let config = Config::new(OPEN)
+            .trip_on_consecutive_failures(1)
+            .half_open(1, 1, 2, 10);
+        let (b, _) = breaker::<0, 0>(config);
+        let a = first_probe(&b);
+        let x = spawn(&b, move |b| {
+            let _ = b.record(a, OPEN + 5, Outcome::Ignored);
+            b.acquire(OPEN + 8, E)
+                .ok()
+                .filter(|ticket| ticket.probe != 0)
+                .map(|probe| b.record(probe, OPEN + 9, Outcome::Success))
+        });
+        let r = spawn(&b, |b| b.acquire(OPEN + 10, E).map(|t| t.probe));
+        let _ = r.join().unwrap();
+        if let Some(recorded) = x.join().unwrap() {
+            assert_eq!(
+                recorded,
+                Recorded::Counted,
+                "a fresh probe's report was lost"
+            );
+            assert_eq!(b.snapshot().state, State::Closed);
+        }
+    });
+}

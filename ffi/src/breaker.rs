@@ -35,7 +35,7 @@ pub const FAILWELL_BREAKER_WINDOW_CALLS: usize = 100;
 pub const FAILWELL_BREAKER_TIME_BUCKETS: usize = 10;
 
 /// 64-bit words of storage in a `failwell_breaker_t`.
-pub const FAILWELL_BREAKER_WORDS: usize = 51;
+pub const FAILWELL_BREAKER_WORDS: usize = 53;
 
 /// Ramp steps a config can hold (`ramp[]`).
 pub const FAILWELL_BREAKER_MAX_RAMP_STEPS: usize = 4;
@@ -51,7 +51,7 @@ type CBreaker = Breaker<FAILWELL_BREAKER_WINDOW_CALLS, FAILWELL_BREAKER_TIME_BUC
 
 /// Bytes of a [`PaddedBreaker`]: the core breaker's size on 64-bit targets
 /// and on 32-bit ARM and RISC-V, which align `u64` to 8.
-const PADDED_BYTES: usize = 400;
+const PADDED_BYTES: usize = 416;
 
 /// The object a `failwell_breaker_t` holds: the core breaker, padded to
 /// [`PADDED_BYTES`] so that `failwell_breaker_t` has one size on every
@@ -320,8 +320,8 @@ pub struct failwell_permit_t {
     /// `failwell_breaker_success` is measured from it).
     pub acquired_at: u64,
     /// The breaker's generation (bits 0..20), the probe slot plus one
-    /// (bits 20..25; 0 for a call that is not a probe) and, once reported,
-    /// the spent flag (bit 31).
+    /// (bits 20..25; 0 for a call that is not a probe), the probe's grant
+    /// number (bits 25..31) and, once reported, the spent flag (bit 31).
     pub ticket: u32,
     /// Keyed hash of the breaker's address, `ticket` and `acquired_at`;
     /// never 0, so a permit whose check is 0 is always refused.
@@ -333,11 +333,19 @@ const TICKET_GENERATION: u32 = (1 << 20) - 1;
 /// Ticket bits: where the probe slot plus one starts, and how many bits it has.
 const TICKET_PROBE_SHIFT: u32 = 20;
 const TICKET_PROBE_MASK: u32 = 0b1_1111;
+/// Ticket bits: where the probe's grant number starts, and its bits.
+const TICKET_GRANT_SHIFT: u32 = 25;
+const TICKET_GRANT_MASK: u32 = 0b11_1111;
 /// Ticket bit: reported already.
 const TICKET_SPENT: u32 = 1 << 31;
-/// Bits a ticket never sets.
-const TICKET_RESERVED: u32 =
-    !(TICKET_GENERATION | TICKET_PROBE_MASK << TICKET_PROBE_SHIFT | TICKET_SPENT);
+// Every ticket bit has a meaning.
+const _: () = assert!(
+    TICKET_GENERATION
+        | TICKET_PROBE_MASK << TICKET_PROBE_SHIFT
+        | TICKET_GRANT_MASK << TICKET_GRANT_SHIFT
+        | TICKET_SPENT
+        == u32::MAX
+);
 
 // The probe field holds 0..=MAX_PROBES.
 const _: () = assert!(FAILWELL_BREAKER_MAX_PROBES as u32 <= TICKET_PROBE_MASK);
@@ -375,7 +383,8 @@ fn permit_check(address: usize, ticket: u32, acquired_at: u64) -> u32 {
 /// The permit for `ticket`, issued by the breaker at `address`.
 fn issue(address: usize, ticket: Ticket) -> failwell_permit_t {
     let bits = ticket.generation & TICKET_GENERATION
-        | (u32::from(ticket.probe) & TICKET_PROBE_MASK) << TICKET_PROBE_SHIFT;
+        | (u32::from(ticket.probe) & TICKET_PROBE_MASK) << TICKET_PROBE_SHIFT
+        | (u32::from(ticket.grant) & TICKET_GRANT_MASK) << TICKET_GRANT_SHIFT;
     failwell_permit_t {
         acquired_at: ticket.acquired_at,
         ticket: bits,
@@ -385,18 +394,18 @@ fn issue(address: usize, ticket: Ticket) -> failwell_permit_t {
 
 /// The ticket of an unspent `permit` issued by the breaker at `address`.
 fn redeem(address: usize, permit: &failwell_permit_t) -> Result<Ticket, failwell_status_t> {
-    if permit.ticket & TICKET_RESERVED != 0
-        || permit.check != permit_check(address, permit.ticket, permit.acquired_at)
-    {
+    if permit.check != permit_check(address, permit.ticket, permit.acquired_at) {
         return Err(FAILWELL_PERMIT_INVALID);
     }
     if permit.ticket & TICKET_SPENT != 0 {
         return Err(FAILWELL_PERMIT_SPENT);
     }
     let probe = permit.ticket >> TICKET_PROBE_SHIFT & TICKET_PROBE_MASK;
+    let grant = permit.ticket >> TICKET_GRANT_SHIFT & TICKET_GRANT_MASK;
     Ok(Ticket {
         generation: permit.ticket & TICKET_GENERATION,
         probe: u8::try_from(probe).unwrap_or(u8::MAX),
+        grant: u8::try_from(grant).unwrap_or(u8::MAX),
         acquired_at: permit.acquired_at,
     })
 }
@@ -854,6 +863,7 @@ mod tests {
         Ticket {
             generation,
             probe,
+            grant: probe.wrapping_mul(7) & 0b11_1111,
             acquired_at,
         }
     }
@@ -871,7 +881,7 @@ mod tests {
             assert_ne!(permit.check, 0);
             let done = spent(address, &permit);
             assert_eq!(redeem(address, &done), Err(FAILWELL_PERMIT_SPENT));
-            // Another breaker, a flipped bit anywhere, reserved bits: invalid.
+            // Another breaker, or a flipped bit anywhere: invalid.
             assert_eq!(redeem(address + 8, &permit), Err(FAILWELL_PERMIT_INVALID));
             assert_eq!(redeem(address + 8, &done), Err(FAILWELL_PERMIT_INVALID));
             for bit in 0..32 {

@@ -340,6 +340,7 @@ enum ForgeryArg {
     GenerationWrap,
     Generation(u32),
     AcquiredAt(u64),
+    Grant(u8),
 }
 
 impl From<ForgeryArg> for Forgery {
@@ -349,6 +350,7 @@ impl From<ForgeryArg> for Forgery {
             ForgeryArg::GenerationWrap => Forgery::GenerationWrap,
             ForgeryArg::Generation(g) => Forgery::Generation(g),
             ForgeryArg::AcquiredAt(t) => Forgery::AcquiredAt(t),
+            ForgeryArg::Grant(g) => Forgery::Grant(g),
         }
     }
 }

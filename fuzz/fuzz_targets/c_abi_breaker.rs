@@ -42,7 +42,7 @@
 //!   `retry_after` 0 when admitted and on NOT_PROBING, RAMP_SHED and
 //!   BREAKER_REFUSED, `UINT64_MAX` on FORCED_OPEN; the permit written empty
 //!   (all zeroes) on every refusal and carrying `acquired_at = now` and no
-//!   spent or reserved ticket bits when admitted; a reported permit is marked
+//!   no spent bit when admitted; a reported permit is marked
 //!   spent (same `acquired_at`, ticket plus bit 31) after OK and
 //!   PERMIT_STALE and left alone otherwise; only OK and the breaker's
 //!   refusals (10..19) write the storage, and only the object's own slot;
@@ -55,8 +55,9 @@
 //!   breaker, and after every call the C snapshot equals the Rust one;
 //! - permits: a permit reported twice is PERMIT_SPENT; one issued or spent
 //!   by a breaker at another address (another slot, or the same breaker
-//!   memcpy'd elsewhere) is PERMIT_INVALID; the empty permit of a refusal,
-//!   and one with a reserved ticket bit set, are PERMIT_INVALID; a permit
+//!   memcpy'd elsewhere) is PERMIT_INVALID; the empty permit of a refusal
+//!   is PERMIT_INVALID; a copy of a probe's permit reported after the probe
+//!   is PERMIT_STALE, also once its slot is granted again; a permit
 //!   of an earlier generation (issued before a transition, an operator's
 //!   action) is PERMIT_STALE; a permit issued at this address before a
 //!   re-init is a permit of the new breaker (as `failwell_breaker_init`
@@ -154,14 +155,14 @@ const CONFIG_WORDS: usize = CONFIG_BYTES / 8 + 2;
 const _: () = assert!(CONFIG_BYTES + 7 <= CONFIG_WORDS * 8);
 
 /// Ticket bits, as `failwell_permit_t` documents them: the generation
-/// (bits 0..20), the probe slot plus one (bits 20..25), spent (bit 31).
+/// (bits 0..20), the probe slot plus one (bits 20..25), the probe's grant
+/// number (bits 25..31), spent (bit 31). Every bit has a meaning.
 const TICKET_GENERATION: u32 = (1 << 20) - 1;
 const TICKET_PROBE_SHIFT: u32 = 20;
 const TICKET_PROBE_MASK: u32 = 0b1_1111;
+const TICKET_GRANT_SHIFT: u32 = 25;
+const TICKET_GRANT_MASK: u32 = 0b11_1111;
 const TICKET_SPENT: u32 = 1 << 31;
-/// Bits a ticket never sets.
-const TICKET_RESERVED: u32 =
-    !(TICKET_GENERATION | TICKET_PROBE_MASK << TICKET_PROBE_SHIFT | TICKET_SPENT);
 
 /// Values no call writes, to see that out-pointers are left alone.
 const SENTINEL_WINDOW: failwell_ffi::failwell_breaker_window_t =
@@ -773,6 +774,8 @@ fn decode(permit: &failwell_permit_t) -> Ticket {
         generation: permit.ticket & TICKET_GENERATION,
         probe: u8::try_from(permit.ticket >> TICKET_PROBE_SHIFT & TICKET_PROBE_MASK)
             .expect("five bits"),
+        grant: u8::try_from(permit.ticket >> TICKET_GRANT_SHIFT & TICKET_GRANT_MASK)
+            .expect("six bits"),
         acquired_at: permit.acquired_at,
     }
 }
@@ -781,6 +784,7 @@ fn decode(permit: &failwell_permit_t) -> Ticket {
 fn ticket_bits(ticket: Ticket) -> u32 {
     ticket.generation & TICKET_GENERATION
         | (u32::from(ticket.probe) & TICKET_PROBE_MASK) << TICKET_PROBE_SHIFT
+        | (u32::from(ticket.grant) & TICKET_GRANT_MASK) << TICKET_GRANT_SHIFT
 }
 
 /// The status the C ABI gives a Rust rejection, and the `retry_after`.
@@ -1074,7 +1078,7 @@ impl Harness {
                 "admitted: acquired_at must be now"
             );
             assert_eq!(
-                written.ticket & (TICKET_SPENT | TICKET_RESERVED),
+                written.ticket & TICKET_SPENT,
                 0,
                 "admitted: a fresh permit {written:?}"
             );
@@ -1214,7 +1218,7 @@ impl Harness {
                     "{status:?}: the permit {held:?} must be marked spent"
                 );
                 assert_eq!(
-                    held.ticket & (TICKET_SPENT | TICKET_RESERVED),
+                    held.ticket & TICKET_SPENT,
                     0,
                     "{status:?} for {held:?}"
                 );
@@ -1242,7 +1246,7 @@ impl Harness {
             format_args!("report: {status:?}"),
         );
         if let Some(held) = held {
-            if held.ticket & TICKET_RESERVED != 0 || held == failwell_permit_t::default() {
+            if held == failwell_permit_t::default() {
                 assert!(
                     !matches!(
                         status,

@@ -696,6 +696,23 @@ static void test_spent_and_copied_permits(void) {
     CHECK_EQ(failwell_breaker_success(&b, &q, 101), FAILWELL_PERMIT_SPENT);
     CHECK_EQ(snap(&b).probe_successes, 1);
     CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_HALF_OPEN);
+
+    /* Also once a newer probe holds the slot: the copy is stale, and the
+     * newer probe's own report counts (each grant has its own number).
+     * Before, the copy's success counted for the newer probe and closed a
+     * breaker that wanted two successes after one. */
+    p = ACQUIRE(&b, 102, E);
+    q = p;
+    CHECK_EQ(failwell_breaker_ignore(&b, &p, 103), FAILWELL_OK);
+    {
+        failwell_permit_t r = ACQUIRE(&b, 104, E);
+        CHECK_EQ((r.ticket >> 20) & 0x1F, (q.ticket >> 20) & 0x1F); /* same slot */
+        CHECK(r.ticket != q.ticket);
+        CHECK_EQ(failwell_breaker_success(&b, &q, 105), FAILWELL_PERMIT_STALE);
+        CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_HALF_OPEN);
+        CHECK_EQ(failwell_breaker_success(&b, &r, 106), FAILWELL_OK);
+        CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_CLOSED);
+    }
 }
 
 static void test_stale_permits(void) {

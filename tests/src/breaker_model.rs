@@ -17,14 +17,17 @@
 //!   starts then;
 //! - every transition (not a ramp stage change, not a probe taken) bumps the
 //!   generation, and is reported to the observer with its reason;
-//! - a deadline "mark" that only rises: the end of the open duration, the
-//!   start of the latest probe, the start of the ramp stage or of full
-//!   traffic; a `now` below it means no time has passed;
+//! - a deadline "mark": the end of the open duration, the start of the
+//!   latest probe, the start of the ramp stage; it only rises, except that
+//!   a trip from full traffic (where it is unused) replaces it; a `now`
+//!   below it means no time has passed;
 //! - the `n`-th trip in a row (backoff not reset) holds the breaker open for
 //!   `open_duration × (factor/1000)^(n−1)`, floored at each step, capped at
 //!   `max_open_duration`, plus up to `jitter` permille of itself; `trips`
 //!   saturates at 63; the count restarts when a fully closed breaker trips
-//!   `reset_backoff_after` ticks or more after full traffic began;
+//!   `reset_backoff_after` ticks or more after full traffic last began (a
+//!   close without a ramp, the end of the ramp, a reset: the `now` of that
+//!   call);
 //! - time buckets `width` ticks wide, aligned to multiples of `width`,
 //!   numbered modulo 2⁴⁷ and compared by distance; the newest (head) bucket
 //!   is the one holding the latest `now` seen; a `now` before the head
@@ -66,13 +69,6 @@ const BUCKET_SEQUENCE_MASK: u64 = (1 << 47) - 1;
 /// [`Deviations::NONE`] the model follows the documentation only.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Deviations {
-    /// The breaker knows a probe only by generation and slot, so a probe
-    /// ticket reported again after its slot was taken by a newer probe of
-    /// the same generation (or a ticket forged with another `acquired_at`)
-    /// is counted as that newer probe's outcome. Documented on `Ticket` as
-    /// a limit ("report each ticket once"); the strict test shows the
-    /// stronger behaviour a per-grant probe id would give.
-    pub probe_identity: bool,
     /// `ProbesBusy::retry_after` is `probe_timeout − (now − mark)` with a
     /// saturating subtraction: with a clock that went back behind the latest
     /// probe's start it is shorter than the ticks until the probes time out,
@@ -88,7 +84,6 @@ pub struct Deviations {
 impl Deviations {
     /// Follow the documentation only.
     pub const NONE: Deviations = Deviations {
-        probe_identity: false,
         probes_busy_retry_after: false,
         backoff_rounding: false,
     };
@@ -96,7 +91,6 @@ impl Deviations {
     /// Every difference of the current core, each shown on its smallest
     /// sequence by a `strict_*` test in `tests/tests/breaker_props.rs`.
     pub const CORE: Deviations = Deviations {
-        probe_identity: true,
         probes_busy_retry_after: false,
         backoff_rounding: false,
     };
@@ -239,6 +233,8 @@ pub enum Forgery {
     Generation(u32),
     /// Another acquisition time.
     AcquiredAt(u64),
+    /// Any grant number (64 and above: never issued).
+    Grant(u8),
 }
 
 impl Forgery {
@@ -258,6 +254,7 @@ impl Forgery {
                 acquired_at: at,
                 ..ticket
             },
+            Forgery::Grant(grant) => Ticket { grant, ..ticket },
         }
     }
 }
@@ -532,8 +529,13 @@ pub struct BreakerModel {
     phase: Phase,
     generation: u32,
     trips: u8,
-    /// The deadline or start of the current state; only ever rises.
+    /// The deadline or start of the current state: rises, except that a
+    /// trip from full traffic (where it is unused) replaces it.
     mark: u64,
+    /// When full traffic last began: the backoff is judged from it.
+    healthy_since: u64,
+    /// Per probe slot, the grant number held or last released there.
+    grant_numbers: [u8; MAX_PROBES as usize],
     /// The last `window` calls, oldest first.
     calls: VecDeque<Call>,
     buckets: Buckets,
@@ -586,6 +588,8 @@ impl BreakerModel {
             generation: 0,
             trips: 0,
             mark: 0,
+            healthy_since: 0,
+            grant_numbers: [0; MAX_PROBES as usize],
             calls: VecDeque::new(),
             buckets: Buckets {
                 count: buckets as u64,
@@ -662,6 +666,7 @@ impl BreakerModel {
         Ticket {
             generation: self.generation,
             probe,
+            grant: 0,
             acquired_at: now,
         }
     }
@@ -728,16 +733,17 @@ impl BreakerModel {
     fn open(&mut self, now: u64, from_closed: bool, reason: Reason) {
         let full_traffic = matches!(self.phase, Phase::Closed { stage: 0, .. });
         let mut trips = self.trips;
-        if from_closed
-            && full_traffic
-            && now.saturating_sub(self.mark) >= self.config.reset_backoff_after
+        let full_traffic = from_closed && full_traffic;
+        if full_traffic && now.saturating_sub(self.healthy_since) >= self.config.reset_backoff_after
         {
             trips = 0;
         }
         let trips = trips.saturating_add(1);
         let (low, high) = self.open_durations(trips);
-        let low = self.mark.max(now.saturating_add(low));
-        let high = self.mark.max(now.saturating_add(high));
+        // At full traffic the mark is unused: replaced, not raised.
+        let floor = if full_traffic { 0 } else { self.mark };
+        let low = floor.max(now.saturating_add(low));
+        let high = floor.max(now.saturating_add(high));
         self.mark = match self.oracle {
             Some(deadline) if (low..=high).contains(&deadline) => deadline,
             // Out of bounds: the snapshot comparison reports it.
@@ -749,6 +755,9 @@ impl BreakerModel {
 
     fn close(&mut self, now: u64, reason: Reason) {
         let stage = u8::from(self.stages != 0);
+        if stage == 0 {
+            self.healthy_since = now;
+        }
         self.ramp_calls = [0; 3];
         self.mark = self.mark.max(now);
         self.calls.clear();
@@ -781,6 +790,9 @@ impl BreakerModel {
                     }
                     // The stage is over; the next one starts now.
                     let next = if stage >= self.stages { 0 } else { stage + 1 };
+                    if next == 0 {
+                        self.healthy_since = now;
+                    }
                     self.mark = self.mark.max(now);
                     self.ramp_calls = [0; 3];
                     // Ramp failures count across the ramp, and no longer at full traffic.
@@ -855,7 +867,12 @@ impl BreakerModel {
                         return Err(Rejection::ProbesBusy { retry_after });
                     };
                     self.mark = self.mark.max(now);
-                    let ticket = self.ticket(now, u8::try_from(free + 1).unwrap());
+                    // The slot's next grant number (modulo 64).
+                    self.grant_numbers[free] = (self.grant_numbers[free] + 1) % 64;
+                    let ticket = Ticket {
+                        grant: self.grant_numbers[free],
+                        ..self.ticket(now, u8::try_from(free + 1).unwrap())
+                    };
                     if let Phase::HalfOpen { slots, .. } = &mut self.phase {
                         slots[free] = Some(ticket);
                     }
@@ -1001,7 +1018,6 @@ impl BreakerModel {
     }
 
     fn record_probe(&mut self, ticket: Ticket, now: u64, success: Option<bool>) -> Recorded {
-        let identity = self.deviations.probe_identity;
         let Phase::HalfOpen {
             slots,
             successes,
@@ -1013,8 +1029,17 @@ impl BreakerModel {
         let Some(slot) = slots.get_mut(usize::from(ticket.probe) - 1) else {
             return Recorded::Stale;
         };
+        // A probe is its generation, slot and grant number (`acquired_at`
+        // only measures its latency); its first report claims the grant.
+        let index = usize::from(ticket.probe) - 1;
         match slot {
-            Some(held) if identity || *held == ticket => *slot = None,
+            Some(held)
+                if (held.generation, held.probe, held.grant)
+                    == (ticket.generation, ticket.probe, ticket.grant) =>
+            {
+                *slot = None;
+                self.grant_numbers[index] = (self.grant_numbers[index] + 1) % 64;
+            }
             // Already reported, timed out, or never issued.
             _ => return Recorded::Stale,
         }
@@ -1039,8 +1064,9 @@ impl BreakerModel {
             State::Closed => {
                 self.calls.clear();
                 self.buckets.reset(now);
-                // A reset starts time over at `now`, forwards or back.
-                self.mark = now;
+                // Full traffic from `now`; the mark is unused until the
+                // next trip replaces it.
+                self.healthy_since = now;
                 self.trips = 0;
                 Phase::Closed {
                     stage: 0,
@@ -1112,6 +1138,7 @@ impl BreakerModel {
             0 => Ticket {
                 generation: self.generation,
                 probe: 0,
+                grant: 0,
                 acquired_at: now,
             },
             n => self.issued[n - 1 - pick % n],

@@ -90,7 +90,7 @@ pub use event::{Observer, Reason, Transition};
 pub use window::WindowStats;
 
 use crate::arith::mul_permille;
-use crate::sync::{AtomicU32, StateWord, RELAXED};
+use crate::sync::{AtomicU32, StateWord, ACQUIRE, ACQ_REL, RELAXED};
 use crate::tier::Tier;
 use window::{CountWindow, TimeWindow, FAILED, FILLED, SLOW};
 use word::Word;
@@ -170,11 +170,12 @@ pub enum Outcome {
 ///
 /// [`Breaker::record`] takes it back. Unlike a [`Permit`], a ticket can be
 /// copied, so nothing stops a closed-state ticket from being reported
-/// twice. A probe is known by its generation and slot: its second report is
-/// [`Recorded::Stale`] while the slot is free, but once a newer probe of the
-/// same generation holds the slot, a second report of the old ticket counts
-/// as the newer probe's outcome (and the newer probe's own report is then
-/// stale). Report each ticket once.
+/// twice. A probe is known by its generation, slot and grant number: its
+/// first report claims the grant, and any later report of a copy is
+/// [`Recorded::Stale`], also once a newer probe holds the slot. (Grant
+/// numbers are kept modulo 64 per slot: a copy held while its slot is
+/// granted and released 32 more times in the same generation could be
+/// taken for the current probe's.) Report each ticket once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Ticket {
@@ -182,6 +183,8 @@ pub struct Ticket {
     pub generation: u32,
     /// Probe slot plus one; 0 for a call that is not a probe.
     pub probe: u8,
+    /// A probe's grant number (below 64); 0 for a call that is not a probe.
+    pub grant: u8,
     /// `now` when it was taken.
     pub acquired_at: u64,
 }
@@ -238,17 +241,29 @@ struct Settings {
 pub struct Breaker<const WINDOW: usize = 0, const BUCKETS: usize = 0, O: Observer = ()> {
     /// State, generation and counters ([`word`]).
     word: StateWord,
-    /// Deadline or start of the current state, in ticks; only ever rises:
-    /// Open: when it may turn half-open. HalfOpen: the latest probe's start.
-    /// Closed: the start of the ramp stage, or of full traffic.
+    /// Deadline or start of the current state, in ticks: Open: when it may
+    /// turn half-open. HalfOpen: the latest probe's start. Closed during the
+    /// ramp: the start of the ramp stage. Unused at full traffic, disabled
+    /// and forced open. Raised before the transition that relies on it;
+    /// replaced only by a trip from full traffic (see [`Breaker::set_mark`]).
     mark: StateWord,
+    /// When full traffic last began (a close without a ramp, the end of the
+    /// ramp, a reset): the backoff starts over when a trip comes
+    /// `reset_backoff_after` ticks or more after it.
+    healthy_since: StateWord,
     calls: CountWindow<WINDOW>,
     buckets: TimeWindow<BUCKETS>,
     /// Ramp admission counters, per tier: the remainder of `n × share`
-    /// modulo 1000 (the exact-share rule in the module docs).
+    /// modulo 1000 (the exact-share rule in the module docs), tagged with
+    /// the generation and stage it counts for ([`ramp_credit`]).
     ramp_credit: [AtomicU32; 3],
     /// The jitter generator's counter.
     jitter_state: AtomicU32,
+    /// Per probe slot, the grant held or last released there
+    /// ([`probe_grant`]): a report claims its grant before it counts, so a
+    /// copied ticket's second report is stale even once the slot is taken
+    /// again.
+    probe_grants: [AtomicU32; MAX_PROBES as usize],
     settings: Settings,
     observer: O,
 }
@@ -267,6 +282,16 @@ const_unless_loom! {
     fn new_u32(value: u32) -> AtomicU32 {
         AtomicU32::new(value)
     }
+}
+
+#[cfg(not(loom))]
+const fn new_grants() -> [AtomicU32; MAX_PROBES as usize] {
+    [const { AtomicU32::new(0) }; MAX_PROBES as usize]
+}
+
+#[cfg(loom)]
+fn new_grants() -> [AtomicU32; MAX_PROBES as usize] {
+    core::array::from_fn(|_| AtomicU32::new(0))
 }
 
 impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUCKETS, O> {
@@ -305,10 +330,12 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
             Ok(Self {
                 word: StateWord::new(Word::INITIAL.0),
                 mark: StateWord::new(0),
+                healthy_since: StateWord::new(0),
                 calls: CountWindow::new(),
                 buckets: TimeWindow::new(),
                 ramp_credit: [new_u32(0), new_u32(0), new_u32(0)],
                 jitter_state: new_u32(config.jitter_seed),
+                probe_grants: new_grants(),
                 settings: Settings {
                     config,
                     stages,
@@ -337,6 +364,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
             Ticket {
                 generation: word.generation(),
                 probe: 0,
+                grant: 0,
                 acquired_at: now,
             }
         } else {
@@ -357,6 +385,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
             return Ok(Ticket {
                 generation: word.generation(),
                 probe: 0,
+                grant: 0,
                 acquired_at: now,
             });
         }
@@ -370,6 +399,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
             let ticket = |probe| Ticket {
                 generation: word.generation(),
                 probe,
+                grant: 0,
                 acquired_at: now,
             };
             let next =
@@ -381,7 +411,23 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                         }
                         let mark = self.mark.load();
                         if now.saturating_sub(mark) < config.ramp_stage_duration {
-                            return self.ramp_admit(stage, tier).map(|()| ticket(0));
+                            let mut admitted = self.ramp_admit(word, tier, false);
+                            if admitted.is_none() {
+                                // The credit's tag reads as a later stage's: if
+                                // one has begun, judge on it; if not, the tag is
+                                // old enough to have wrapped, and is replaced.
+                                let current = Word(self.word.load_acquire());
+                                if current == word {
+                                    admitted = self.ramp_admit(word, tier, true);
+                                } else {
+                                    word = current;
+                                    continue;
+                                }
+                            }
+                            return match admitted {
+                                Some(true) => Ok(ticket(0)),
+                                _ => Err(Rejection::Ramp),
+                            };
                         }
                         // The stage is over: on to the next, or to full traffic,
                         // where ramp failures no longer count.
@@ -390,15 +436,15 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                         } else {
                             (stage.saturating_add(1), word.mid_counter())
                         };
+                        if next_stage == 0 {
+                            self.healthy_since.store(now);
+                        }
                         self.mark.fetch_max(now);
                         let next = word.with_stage(next_stage).with_counters(
                             word.low_counter(),
                             ramp_failures,
                             0,
                         );
-                        if next_stage != 0 {
-                            self.reset_ramp_credit();
-                        }
                         word = self
                             .transit(word, next, now, None)
                             .map_or_else(|actual| actual, |()| next);
@@ -451,15 +497,30 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                             let slot = free.trailing_zeros();
                             self.mark.fetch_max(now);
                             let taken = in_flight | 1 << slot;
-                            let next =
-                                word.with_counters(taken, word.mid_counter(), word.high_counter());
+                            // Every grant changes the word (a grant sequence in
+                            // the stage bits, unused while half-open), so a
+                            // probe released and its slot granted again never
+                            // recreates a word another thread has read.
+                            let next = word.with_stage(word.stage().wrapping_add(1)).with_counters(
+                                taken,
+                                word.mid_counter(),
+                                word.high_counter(),
+                            );
                             match self.transit(word, next, now, None) {
-                                // slot < 16
-                                #[allow(
-                                    clippy::cast_possible_truncation,
-                                    clippy::arithmetic_side_effects
-                                )]
-                                Ok(()) => return Ok(ticket(slot as u8 + 1)),
+                                Ok(()) => {
+                                    // slot < 16
+                                    #[allow(
+                                        clippy::cast_possible_truncation,
+                                        clippy::arithmetic_side_effects
+                                    )]
+                                    let probe = slot as u8 + 1;
+                                    let grant = self.number_grant(next, probe);
+                                    return Ok(Ticket {
+                                        probe,
+                                        grant,
+                                        ..ticket(0)
+                                    });
+                                }
                                 Err(actual) => word = actual,
                             }
                             continue;
@@ -475,40 +536,46 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         }
     }
 
-    /// Admits a ramp-stage call of `tier` if it falls within the stage's share.
-    fn ramp_admit(&self, stage: u8, tier: Tier) -> Result<(), Rejection> {
-        let share = u32::from(self.settings.config.share(stage, tier));
+    /// Whether a ramp-stage call of `tier` falls within the share of the
+    /// stage of `word`; `None` if a later stage has already begun (`word`
+    /// is stale: its stage ended as this call read the mark). With
+    /// `replace`, a credit of any other tag counts as 0.
+    fn ramp_admit(&self, word: Word, tier: Tier, replace: bool) -> Option<bool> {
+        let share = u32::from(self.settings.config.share(word.stage(), tier));
         if share >= 1_000 {
-            return Ok(());
+            return Some(true);
         }
         if share == 0 {
-            return Err(Rejection::Ramp);
+            return Some(false);
         }
-        let Some(credit) = self.ramp_credit.get(tier as usize) else {
-            return Err(Rejection::Ramp);
-        };
-        // credit < 1000 and share < 1000: no overflow.
+        let credit = self.ramp_credit.get(tier as usize)?;
+        let tag = ramp_credit::tag(word);
         let mut admitted = false;
-        let _ = credit.fetch_update(RELAXED, RELAXED, |credit| {
-            let sum = credit.saturating_add(share);
-            admitted = sum >= 1_000;
-            Some(if admitted {
-                sum.saturating_sub(1_000)
-            } else {
-                sum
+        // Acquire and release: a caller that finds a later stage's tag must
+        // then see that stage in the state word (the caller that wrote the
+        // tag had moved the word there first).
+        credit
+            .fetch_update(ACQ_REL, ACQUIRE, |value| {
+                // A credit counted for an earlier stage or generation starts
+                // over; one counted for a later stage is left alone.
+                let credit = match ramp_credit::credit(value, tag) {
+                    Some(credit) => credit,
+                    None if replace => 0,
+                    None => return None,
+                };
+                // credit < 1000 and share < 1000: no overflow.
+                let sum = credit.saturating_add(share);
+                admitted = sum >= 1_000;
+                Some(
+                    tag | if admitted {
+                        sum.saturating_sub(1_000)
+                    } else {
+                        sum
+                    },
+                )
             })
-        });
-        if admitted {
-            Ok(())
-        } else {
-            Err(Rejection::Ramp)
-        }
-    }
-
-    fn reset_ramp_credit(&self) {
-        for credit in &self.ramp_credit {
-            credit.store(0, RELAXED);
-        }
+            .ok()
+            .map(|_| admitted)
     }
 
     /// Reports `outcome` for `ticket` at `now`.
@@ -659,12 +726,20 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         else {
             return Recorded::Stale;
         };
+        let mut claimed = false;
         loop {
             if word.state() != State::HalfOpen
                 || word.generation() != ticket.generation & word::GENERATION_MASK
                 || word.low_counter() & bit == 0
             {
                 return Recorded::Stale;
+            }
+            if !claimed {
+                // Only the holder of the current grant, and only once.
+                if !self.claim_grant(ticket) {
+                    return Recorded::Stale;
+                }
+                claimed = true;
             }
             let in_flight = word.low_counter() & !bit;
             let (successes, failures) = match success {
@@ -689,28 +764,98 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         }
     }
 
-    /// The open word after `word`, with the deadline raised first. From a
-    /// fully closed breaker that has been healthy long enough, the backoff
-    /// starts over.
+    /// Numbers the grant of probe slot `probe` (plus one) that made `word`:
+    /// the slot's next grant number, tagged with the word's generation.
+    /// A grant numbered after the probe's generation has ended (its thread
+    /// was pre-empted past a timeout, and the slot granted again) must not
+    /// renumber the newer grant: a tag of a later generation is left alone
+    /// unless the state word shows the tag's generation has not come yet
+    /// (a tag so old that its generation number wrapped).
+    fn number_grant(&self, word: Word, probe: u8) -> u8 {
+        let Some(cell) = usize::from(probe)
+            .checked_sub(1)
+            .and_then(|slot| self.probe_grants.get(slot))
+        else {
+            return 0;
+        };
+        let generation = word.generation();
+        let mut grant = 0;
+        let mut next = |value: u32, replace: bool| {
+            let (tagged, number) = probe_grant::unpack(value);
+            if !replace && probe_grant::later(tagged, generation) {
+                return None;
+            }
+            grant = probe_grant::next(number);
+            Some(probe_grant::pack(generation, grant))
+        };
+        if cell
+            .fetch_update(ACQ_REL, ACQUIRE, |v| next(v, false))
+            .is_err()
+            && Word(self.word.load_acquire()).generation() == generation
+        {
+            let _ = cell.fetch_update(ACQ_REL, ACQUIRE, |v| next(v, true));
+        }
+        grant
+    }
+
+    /// Claims `ticket`'s probe grant: true for the first report of the grant
+    /// its slot holds; false for a copy, or a grant since replaced.
+    fn claim_grant(&self, ticket: Ticket) -> bool {
+        let Some(cell) = usize::from(ticket.probe)
+            .checked_sub(1)
+            .and_then(|slot| self.probe_grants.get(slot))
+        else {
+            return false;
+        };
+        let generation = ticket.generation & word::GENERATION_MASK;
+        let held = probe_grant::pack(generation, ticket.grant);
+        let released = probe_grant::pack(generation, probe_grant::next(ticket.grant));
+        ticket.grant == probe_grant::unpack(held).1
+            && cell
+                .compare_exchange(held, released, ACQ_REL, ACQUIRE)
+                .is_ok()
+    }
+
+    /// The open word after `word`, with the deadline set first. From a
+    /// breaker at full traffic that has been healthy long enough, the
+    /// backoff starts over.
     fn open(&self, word: Word, now: u64, from_closed: bool) -> Word {
         let config = &self.settings.config;
         let mut trips = word.trips();
-        if from_closed
-            && word.stage() == 0
-            && now.saturating_sub(self.mark.load()) >= config.reset_backoff_after
+        let full_traffic = from_closed && word.stage() == 0;
+        if full_traffic
+            && now.saturating_sub(self.healthy_since.load()) >= config.reset_backoff_after
         {
             trips = 0;
         }
         let trips = trips.saturating_add(1);
-        self.mark
-            .fetch_max(now.saturating_add(self.open_duration(trips)));
+        let deadline = now.saturating_add(self.open_duration(trips));
+        if full_traffic {
+            self.set_mark(deadline);
+        } else {
+            self.mark.fetch_max(deadline);
+        }
         word.enter(State::Open, 0, trips)
+    }
+
+    /// Sets the mark for a state that follows one that did not use it (full
+    /// traffic): what the mark holds is left from an earlier state, so it is
+    /// replaced, not raised. A concurrent change to the mark (another
+    /// tripper's deadline, or a late raise) wins the replacement and this
+    /// deadline is then only raised to, so the mark never ends below it.
+    fn set_mark(&self, deadline: u64) {
+        let current = self.mark.load();
+        if self.mark.compare_exchange(current, deadline).is_err() {
+            self.mark.fetch_max(deadline);
+        }
     }
 
     /// The closed word after `word`: ramping if a ramp is configured.
     fn close(&self, word: Word, now: u64) -> Word {
         let stage = u8::from(self.settings.stages != 0);
-        self.reset_ramp_credit();
+        if stage == 0 {
+            self.healthy_since.store(now);
+        }
         self.mark.fetch_max(now);
         word.enter(State::Closed, stage, word.trips())
     }
@@ -788,9 +933,10 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
             let next = if state == State::Closed {
                 self.calls.clear();
                 self.buckets.reset(now, self.settings.config.bucket_width);
-                // Stored, not raised: an operator's reset is how a breaker
-                // recovers from a spurious clock reading far in the future.
-                self.mark.store(now);
+                // Full traffic begins; the mark is unused until the next
+                // trip, which replaces it (`set_mark`), so a deadline set by
+                // a clock that read far ahead is dropped then.
+                self.healthy_since.store(now);
                 word.enter(State::Closed, 0, 0)
             } else {
                 word.enter(state, 0, word.trips())
@@ -974,5 +1120,83 @@ impl core::fmt::Debug for Snapshot {
             .field("time_window", &self.time_window)
             .field("next_transition", &self.next_transition)
             .finish()
+    }
+}
+
+/// The ramp credit word: bits 0..10 the credit (below 1000), bits 10..13 the
+/// ramp stage and bits 13..32 the low 19 bits of the generation it counts
+/// for. A credit tagged with an earlier stage (or generation) reads as 0, so
+/// a new stage starts from nothing without a reset that could race with its
+/// first calls; a caller whose stage has ended meanwhile finds a later tag
+/// and judges again on the current stage.
+mod ramp_credit {
+    use super::word::Word;
+
+    const CREDIT_BITS: u32 = 10;
+    const CREDIT_MASK: u32 = (1 << CREDIT_BITS) - 1;
+    /// Generations in a tag, modulo 2¹⁹.
+    const GENERATION_MASK: u32 = (1 << 19) - 1;
+
+    /// The tag of `word`'s generation and stage.
+    pub(super) fn tag(word: Word) -> u32 {
+        ((word.generation() & GENERATION_MASK) << 3 | u32::from(word.stage())) << CREDIT_BITS
+    }
+
+    /// The credit held in `value` for `tag`: what it holds if tagged `tag`,
+    /// 0 if tagged earlier, `None` if tagged later.
+    pub(super) fn credit(value: u32, tag: u32) -> Option<u32> {
+        let held = value & !CREDIT_MASK;
+        if held == tag {
+            return Some(value & CREDIT_MASK);
+        }
+        let generation = |tag: u32| tag >> (CREDIT_BITS + 3);
+        let stage = |tag: u32| tag >> CREDIT_BITS & 0b111;
+        // Generations compare by distance (they wrap); within one, stages
+        // only rise.
+        let ahead = generation(held).wrapping_sub(generation(tag)) & GENERATION_MASK;
+        let later = if ahead == 0 {
+            stage(held) > stage(tag)
+        } else {
+            ahead < 1 << 18
+        };
+        if later {
+            None
+        } else {
+            Some(0)
+        }
+    }
+}
+
+/// A probe slot's grant word: the generation (20 bits) above a grant
+/// number (6 bits). A grant takes the next number; its first report takes
+/// the one after, so a grant's number is never seen again in its slot
+/// until the numbers wrap (64 steps: 32 grants).
+mod probe_grant {
+    use super::word::GENERATION_MASK;
+
+    const NUMBER_BITS: u32 = 6;
+    const NUMBER_MASK: u32 = (1 << NUMBER_BITS) - 1;
+
+    pub(super) fn pack(generation: u32, number: u8) -> u32 {
+        (generation & GENERATION_MASK) << NUMBER_BITS | u32::from(number) & NUMBER_MASK
+    }
+
+    pub(super) fn unpack(value: u32) -> (u32, u8) {
+        // Masked to 6 bits.
+        #[allow(clippy::cast_possible_truncation)]
+        let number = (value & NUMBER_MASK) as u8;
+        (value >> NUMBER_BITS & GENERATION_MASK, number)
+    }
+
+    /// The number after `number`, modulo 64.
+    pub(super) fn next(number: u8) -> u8 {
+        number.wrapping_add(1) & 0b11_1111
+    }
+
+    /// Whether generation `tagged` is after `generation` (by distance: they
+    /// wrap at 2²⁰).
+    pub(super) fn later(tagged: u32, generation: u32) -> bool {
+        let ahead = tagged.wrapping_sub(generation) & GENERATION_MASK;
+        ahead != 0 && ahead < 1 << 19
     }
 }

@@ -659,6 +659,7 @@ fn breaker_api() {
         Err(rejection) => Ticket {
             generation: input(0),
             probe: input(0),
+            grant: input(0),
             acquired_at: input(u64::from(rejection == breaker::Rejection::Ramp)),
         },
     };

@@ -50,7 +50,7 @@
 #define FAILWELL_BREAKER_TIME_BUCKETS 10
 
 // 64-bit words of storage in a `failwell_breaker_t`.
-#define FAILWELL_BREAKER_WORDS 53
+#define FAILWELL_BREAKER_WORDS 55
 
 // Ramp steps a config can hold (`ramp[]`).
 #define FAILWELL_BREAKER_MAX_RAMP_STEPS 4
@@ -172,6 +172,8 @@ enum failwell_status_t
   // Breaker config: jitter is above 0 but too small to add a tick to
   // open_duration (open_duration x jitter < 1000).
   FAILWELL_CONFIG_JITTER_TOO_SMALL = 231,
+  // Breaker config: jitter_reproducible is neither 0 nor 1.
+  FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN = 232,
   // Config: a value this version does not know how to check.
   FAILWELL_CONFIG_INVALID = 299,
 };
@@ -290,6 +292,11 @@ typedef struct {
   // Per tier, indexed by FAILWELL_TIER_*: how many ramp stages it lags
   // behind the first.
   uint8_t ramp_delay[3];
+  // 0 (the default): each jitter draw mixes in the breaker's address, so
+  // breakers with one config and seed do not open in lockstep. 1: the
+  // draws depend on jitter_seed alone (tests, simulations). Any other
+  // value is refused with FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN.
+  uint8_t jitter_reproducible;
 } failwell_breaker_config_t;
 
 // Caller-allocated storage for a circuit breaker: exactly the size of the

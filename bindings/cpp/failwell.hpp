@@ -347,12 +347,22 @@ class BreakerConfig {
     return next;
   }
 
-  /// Lengthens each open duration by a random share up to `permille`.
+  /// Lengthens each open duration by a random share up to `permille`,
+  /// drawn from a generator seeded with `seed` and the breaker's address
+  /// (breakers with one config do not open in lockstep).
   constexpr BreakerConfig jitter(std::uint16_t permille,
                                  std::uint32_t seed) const noexcept {
     BreakerConfig next = *this;
     next.c_.jitter = permille;
     next.c_.jitter_seed = seed;
+    return next;
+  }
+
+  /// Makes the jitter's draws depend on the seed alone, the same for every
+  /// breaker with this config (tests, simulations).
+  constexpr BreakerConfig reproducible_jitter() const noexcept {
+    BreakerConfig next = *this;
+    next.c_.jitter_reproducible = 1;
     return next;
   }
 

@@ -744,3 +744,107 @@ fn a_clock_going_back_within_the_span_counts_in_the_newest_bucket() {
         "one bucket expired, one call added"
     );
 }
+
+/// The clock-fault rule for deadlines: a trip at one far-future reading
+/// leaves the breaker open until then, on the sane clock for ever. The
+/// first sane reading finds the deadline more than twice the horizon (here
+/// the open duration, 100) ahead and changes nothing; the second moves it
+/// to that reading plus the horizon, and the breaker probes from there.
+/// Before, it stayed open until an operator's reset.
+#[test]
+fn one_far_future_trip_does_not_hold_the_breaker_open() {
+    for bogus in [u64::MAX - 5, 1 << 40, 1 << 63] {
+        let b = breaker::<0, 0>(Config::new(100).trip_on_consecutive_failures(1));
+        fail(&b, bogus);
+        let first = b.try_acquire(1_000, E).unwrap_err();
+        assert!(
+            matches!(first, Rejection::Open { retry_after } if retry_after > 1_000_000),
+            "{first:?} after {bogus}"
+        );
+        assert_eq!(
+            b.try_acquire(1_001, E).unwrap_err(),
+            Rejection::Open { retry_after: 100 },
+            "after {bogus}"
+        );
+        let probe = b
+            .try_acquire(1_101, E)
+            .expect("a probe at the moved deadline");
+        assert!(probe.is_probe());
+        assert_eq!(probe.success(1_102), Recorded::Counted);
+        assert_eq!(b.snapshot().state, State::Closed);
+    }
+}
+
+/// The other half: one reading far in the past, or any number of them
+/// each followed by a sane one, never moves a deadline. Only two in a row
+/// are taken as a clock fault.
+#[test]
+fn far_past_readings_between_sane_ones_never_shorten_an_open_period() {
+    let b = breaker::<0, 0>(Config::new(100).trip_on_consecutive_failures(1));
+    fail(&b, 10_000);
+    for now in [0, 10_050, 3, 10_060, 500, 10_099] {
+        let rejection = b.try_acquire(now, E).unwrap_err();
+        assert_eq!(
+            rejection,
+            Rejection::Open {
+                retry_after: 10_100 - now
+            }
+        );
+    }
+    assert!(b.try_acquire(10_100, E).unwrap().is_probe());
+}
+
+/// A probe let through at a far-future reading holds its slot until then
+/// on the sane clock; the clock-fault rule moves its start, so it times
+/// out and another probe gets through.
+#[test]
+fn a_probe_granted_at_a_far_future_reading_times_out_on_the_sane_clock() {
+    let b = breaker::<0, 0>(
+        Config::new(100)
+            .trip_on_consecutive_failures(1)
+            .half_open(1, 1, 2, 50),
+    );
+    fail(&b, 0);
+    let lost = b.acquire(1 << 50, E).unwrap();
+    assert_ne!(lost.probe, 0);
+    assert!(matches!(
+        b.try_acquire(200, E).unwrap_err(),
+        Rejection::ProbesBusy { .. }
+    ));
+    // Second reading: the probe's start moves to 201 + 100 (the horizon).
+    assert!(matches!(
+        b.try_acquire(201, E).unwrap_err(),
+        Rejection::ProbesBusy { retry_after: 150 }
+    ));
+    let probe = b.try_acquire(351, E).expect("the lost probe timed out");
+    assert!(probe.is_probe());
+    assert_eq!(b.record(lost, 352, Outcome::Success), Recorded::Stale);
+}
+
+/// Jitter is jitter by default: two breakers built from one config (even
+/// with the default seed) open for different durations, so a fleet does
+/// not re-probe in lockstep. Before, every breaker drew the same sequence.
+/// `reproducible_jitter` gives the same sequence to every breaker.
+#[test]
+fn breakers_with_one_config_do_not_open_in_lockstep() {
+    let config = Config::new(1_000)
+        .trip_on_consecutive_failures(1)
+        .jitter(1_000, 0);
+    let trips = |config: Config| {
+        let a = breaker::<0, 0>(config);
+        let b = breaker::<0, 0>(config);
+        (0..8_u64)
+            .map(|i| {
+                for breaker in [&a, &b] {
+                    breaker.reset(i * 10_000);
+                    fail(breaker, i * 10_000);
+                }
+                (a.snapshot().next_transition, b.snapshot().next_transition)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(trips(config).iter().any(|(a, b)| a != b));
+    assert!(trips(config.reproducible_jitter())
+        .iter()
+        .all(|(a, b)| a == b));
+}

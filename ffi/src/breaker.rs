@@ -35,7 +35,7 @@ pub const FAILWELL_BREAKER_WINDOW_CALLS: usize = 100;
 pub const FAILWELL_BREAKER_TIME_BUCKETS: usize = 10;
 
 /// 64-bit words of storage in a `failwell_breaker_t`.
-pub const FAILWELL_BREAKER_WORDS: usize = 53;
+pub const FAILWELL_BREAKER_WORDS: usize = 55;
 
 /// Ramp steps a config can hold (`ramp[]`).
 pub const FAILWELL_BREAKER_MAX_RAMP_STEPS: usize = 4;
@@ -51,7 +51,7 @@ type CBreaker = Breaker<FAILWELL_BREAKER_WINDOW_CALLS, FAILWELL_BREAKER_TIME_BUC
 
 /// Bytes of a [`PaddedBreaker`]: the core breaker's size on 64-bit targets
 /// and on 32-bit ARM and RISC-V, which align `u64` to 8.
-const PADDED_BYTES: usize = 416;
+const PADDED_BYTES: usize = 432;
 
 /// The object a `failwell_breaker_t` holds: the core breaker, padded to
 /// [`PADDED_BYTES`] so that `failwell_breaker_t` has one size on every
@@ -182,6 +182,11 @@ pub struct failwell_breaker_config_t {
     /// Per tier, indexed by FAILWELL_TIER_*: how many ramp stages it lags
     /// behind the first.
     pub ramp_delay: [u8; 3],
+    /// 0 (the default): each jitter draw mixes in the breaker's address, so
+    /// breakers with one config and seed do not open in lockstep. 1: the
+    /// draws depend on jitter_seed alone (tests, simulations). Any other
+    /// value is refused with FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN.
+    pub jitter_reproducible: u8,
 }
 
 /// Calls, failures and slow calls in one of a breaker's windows.
@@ -452,6 +457,11 @@ fn config(c: &failwell_breaker_config_t) -> Result<Config, failwell_status_t> {
     config.reset_backoff_after = c.reset_backoff_after;
     config.jitter = c.jitter;
     config.jitter_seed = c.jitter_seed;
+    config.jitter_reproducible = match c.jitter_reproducible {
+        0 => false,
+        1 => true,
+        _ => return Err(FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN),
+    };
     config.probes = c.probes;
     config.probe_successes = c.probe_successes;
     config.probe_failures = c.probe_failures;
@@ -517,6 +527,7 @@ pub unsafe extern "C" fn failwell_breaker_config_default(
             important.ramp_delay,
             optional.ramp_delay,
         ],
+        jitter_reproducible: u8::from(c.jitter_reproducible),
     };
     // SAFETY: non-null, and valid for a write per the contract; an
     // unaligned write asks nothing of the address's alignment.

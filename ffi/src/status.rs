@@ -114,6 +114,8 @@ pub enum failwell_status_t {
     /// Breaker config: jitter is above 0 but too small to add a tick to
     /// open_duration (open_duration x jitter < 1000).
     FAILWELL_CONFIG_JITTER_TOO_SMALL = 231,
+    /// Breaker config: jitter_reproducible is neither 0 nor 1.
+    FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN = 232,
     /// Config: a value this version does not know how to check.
     FAILWELL_CONFIG_INVALID = 299,
 }
@@ -166,7 +168,7 @@ impl From<failwell::breaker::ConfigError> for failwell_status_t {
 }
 
 impl failwell_status_t {
-    const ALL: [failwell_status_t; 46] = [
+    const ALL: [failwell_status_t; 47] = [
         FAILWELL_OK,
         FAILWELL_RATE_LIMITED,
         FAILWELL_COST_EXCEEDS_CAPACITY,
@@ -212,6 +214,7 @@ impl failwell_status_t {
         FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN,
         FAILWELL_CONFIG_BACKOFF_TOO_SMALL,
         FAILWELL_CONFIG_JITTER_TOO_SMALL,
+        FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN,
         FAILWELL_CONFIG_INVALID,
     ];
 
@@ -294,6 +297,9 @@ impl failwell_status_t {
             FAILWELL_CONFIG_JITTER_TOO_SMALL => {
                 c"config: jitter too small to add a tick to open_duration"
             }
+            FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN => {
+                c"config: jitter_reproducible must be 0 or 1"
+            }
             FAILWELL_CONFIG_INVALID => c"config: invalid",
         }
     }
@@ -324,7 +330,7 @@ mod tests {
         assert_eq!(failwell_status_t::from_u32(16), None);
         assert_eq!(failwell_status_t::from_u32(104), None);
         assert_eq!(failwell_status_t::from_u32(206), None);
-        assert_eq!(failwell_status_t::from_u32(232), None);
+        assert_eq!(failwell_status_t::from_u32(233), None);
         assert_eq!(failwell_status_t::from_u32(u32::MAX), None);
     }
 }

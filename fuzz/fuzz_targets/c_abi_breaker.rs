@@ -451,6 +451,7 @@ struct RawConfig {
     ramp_steps: u8,
     may_probe: [u8; 3],
     ramp_delay: [u8; 3],
+    jitter_reproducible: u8,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -539,6 +540,10 @@ impl ConfigArg {
                 ramp_steps: r.ramp_steps,
                 may_probe: r.may_probe,
                 ramp_delay: r.ramp_delay,
+                // Never 0: draws that mix in the address differ from the
+                // shadow's (the C tests check that they do); 2 and up are
+                // refused.
+                jitter_reproducible: r.jitter_reproducible.max(1),
             },
             ConfigArg::Small(s) => {
                 let open_duration = s.open_duration.ticks();
@@ -590,6 +595,7 @@ impl ConfigArg {
                     ramp_steps: s.ramp_steps % 6,
                     may_probe,
                     ramp_delay: s.ramp_delay.map(|delay| delay % 4),
+                    jitter_reproducible: 1,
                 }
             }
             ConfigArg::Default {
@@ -642,6 +648,11 @@ fn rust_config(c: &failwell_breaker_config_t) -> Result<Config, failwell_status_
     config.reset_backoff_after = c.reset_backoff_after;
     config.jitter = c.jitter;
     config.jitter_seed = c.jitter_seed;
+    config.jitter_reproducible = match c.jitter_reproducible {
+        0 => false,
+        1 => true,
+        _ => return Err(FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN),
+    };
     config.probes = c.probes;
     config.probe_successes = c.probe_successes;
     config.probe_failures = c.probe_failures;

@@ -353,6 +353,8 @@ static void test_config_errors(void) {
     CONFIG_CASE(FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN, c.may_probe[O] = 0x80);
     /* Checked before the core's checks. */
     CONFIG_CASE(FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN, c.may_probe[O] = 3; c.open_duration = 0);
+    CONFIG_CASE(FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN, c.jitter_reproducible = 2);
+    CONFIG_CASE(FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN, c.jitter_reproducible = 0xFF);
 }
 
 static void test_init_pointers(void) {
@@ -1061,12 +1063,14 @@ static void test_backoff_and_jitter(void) {
     CHECK_EQ(snap(&b).trips, 1);
     CHECK_EQ(snap(&b).next_transition, 2150);
 
-    /* Jitter lengthens by up to its share, and depends on the seed. */
+    /* Jitter lengthens by up to its share, and depends on the seed
+     * (reproducibly: the same for every breaker with this config). */
     for (seed = 0; seed < 20; seed++) {
         c = base(1000);
         c.consecutive_failures = 1;
         c.jitter = 200;
         c.jitter_seed = (uint32_t)seed;
+        c.jitter_reproducible = 1;
         CHECK_EQ(failwell_breaker_init(&b, &c), FAILWELL_OK);
         FAIL(&b, 0);
         until[seed] = snap(&b).next_transition;
@@ -1076,6 +1080,35 @@ static void test_backoff_and_jitter(void) {
         distinct += i == seed;
     }
     CHECK(distinct > 5);
+
+    /* By default each breaker mixes its address into the draws: two with
+     * the same config and seed open for different durations (before, every
+     * breaker drew the same sequence); reproducible ones draw alike. */
+    {
+        failwell_breaker_t other;
+        int reproducible, differ;
+        for (reproducible = 0; reproducible <= 1; reproducible++) {
+            c = base(1000);
+            c.consecutive_failures = 1;
+            c.jitter = 1000;
+            c.jitter_reproducible = (uint8_t)reproducible;
+            CHECK_EQ(failwell_breaker_init(&b, &c), FAILWELL_OK);
+            CHECK_EQ(failwell_breaker_init(&other, &c), FAILWELL_OK);
+            differ = 0;
+            for (i = 0; i < 8; i++) {
+                FAIL(&b, (uint64_t)i * 10000);
+                FAIL(&other, (uint64_t)i * 10000);
+                differ += snap(&b).next_transition != snap(&other).next_transition;
+                CHECK_EQ(failwell_breaker_reset(&b, (uint64_t)i * 10000 + 5000), FAILWELL_OK);
+                CHECK_EQ(failwell_breaker_reset(&other, (uint64_t)i * 10000 + 5000), FAILWELL_OK);
+            }
+            if (reproducible) {
+                CHECK_EQ(differ, 0);
+            } else {
+                CHECK(differ > 0);
+            }
+        }
+    }
 }
 
 /* The ramp config: 10 % then 50 %, 1000 ticks a stage; Important and

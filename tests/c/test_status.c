@@ -60,13 +60,14 @@ static const uint32_t all_statuses[] = {
     FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN,
     FAILWELL_CONFIG_BACKOFF_TOO_SMALL,
     FAILWELL_CONFIG_JITTER_TOO_SMALL,
+    FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN,
     FAILWELL_CONFIG_INVALID,
 };
 #define STATUS_COUNT (sizeof all_statuses / sizeof all_statuses[0])
 
 static void test_status_str(void) {
     static const uint32_t unknown[] = {4,   9,   16,  18,  20,  99,  104, 109, 112, 199,
-                                       206, 209, 232, 298, 300, 0x80000000u, UINT32_MAX};
+                                       206, 209, 233, 298, 300, 0x80000000u, UINT32_MAX};
     size_t i, j;
 
     for (i = 0; i < STATUS_COUNT; i++) {
@@ -90,10 +91,12 @@ static void test_status_str(void) {
     /* The ranges: outcomes 1..99, caller errors 100..199, config 200..299. */
     CHECK(FAILWELL_BREAKER_OPEN < 100 && FAILWELL_PERMIT_STALE < 100);
     CHECK(FAILWELL_PERMIT_INVALID >= 100 && FAILWELL_PERMIT_SPENT < 200);
-    CHECK(FAILWELL_CONFIG_NO_TRIP_POLICY >= 200 && FAILWELL_CONFIG_JITTER_TOO_SMALL < 299);
+    CHECK(FAILWELL_CONFIG_NO_TRIP_POLICY >= 200 &&
+          FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN < 299);
     /* The breaker's config errors are one block, in order of addition. */
     CHECK_EQ(FAILWELL_CONFIG_BACKOFF_TOO_SMALL, FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN + 1);
     CHECK_EQ(FAILWELL_CONFIG_JITTER_TOO_SMALL, FAILWELL_CONFIG_BACKOFF_TOO_SMALL + 1);
+    CHECK_EQ(FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN, FAILWELL_CONFIG_JITTER_TOO_SMALL + 1);
 }
 
 int main(void) {

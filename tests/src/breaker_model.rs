@@ -534,6 +534,8 @@ pub struct BreakerModel {
     mark: u64,
     /// When full traffic last began: the backoff is judged from it.
     healthy_since: u64,
+    /// A reading found the mark beyond twice the horizon.
+    clock_suspect: bool,
     /// Per probe slot, the grant number held or last released there.
     grant_numbers: [u8; MAX_PROBES as usize],
     /// The last `window` calls, oldest first.
@@ -589,6 +591,7 @@ impl BreakerModel {
             trips: 0,
             mark: 0,
             healthy_since: 0,
+            clock_suspect: false,
             grant_numbers: [0; MAX_PROBES as usize],
             calls: VecDeque::new(),
             buckets: Buckets {
@@ -728,6 +731,33 @@ impl BreakerModel {
         (to_u64(low), to_u64(high))
     }
 
+    /// The clock-fault rule for the mark, at a reading at `now` in a state
+    /// that uses it: a mark more than twice the horizon (the longest open
+    /// duration with jitter, the probe timeout, a ramp stage) ahead of `now`
+    /// makes the breaker suspect; a second such reading in a row moves the
+    /// mark to `now` plus the horizon; a reading within clears the suspicion.
+    fn mark_at(&mut self, now: u64) -> u64 {
+        let c = &self.config;
+        let open = if c.jitter > 0 {
+            c.max_open_duration.saturating_mul(2)
+        } else {
+            c.max_open_duration
+        };
+        let horizon = open.max(c.probe_timeout).max(c.ramp_stage_duration);
+        let Some(limit) = horizon.checked_mul(2).and_then(|t| now.checked_add(t)) else {
+            return self.mark;
+        };
+        if self.mark <= limit {
+            self.clock_suspect = false;
+        } else if !self.clock_suspect {
+            self.clock_suspect = true;
+        } else {
+            self.clock_suspect = false;
+            self.mark = now.saturating_add(horizon);
+        }
+        self.mark
+    }
+
     /// Trips: open with a deadline `now` plus the next open duration (the
     /// breaker's own pick within the jitter's bounds, when it is one).
     fn open(&mut self, now: u64, from_closed: bool, reason: Reason) {
@@ -785,7 +815,8 @@ impl BreakerModel {
                     if stage == 0 {
                         return Ok(self.ticket(now, 0));
                     }
-                    if now.saturating_sub(self.mark) < self.config.ramp_stage_duration {
+                    let mark = self.mark_at(now);
+                    if now.saturating_sub(mark) < self.config.ramp_stage_duration {
                         return self.ramp_admit(now, stage, tier);
                     }
                     // The stage is over; the next one starts now.
@@ -804,6 +835,7 @@ impl BreakerModel {
                     };
                 }
                 Phase::Open => {
+                    self.mark_at(now);
                     if now < self.mark || self.mark == u64::MAX {
                         let retry_after = if self.mark == u64::MAX {
                             u64::MAX
@@ -832,6 +864,7 @@ impl BreakerModel {
                     if !self.config.tiers[tier_index(tier)].may_probe {
                         return Err(Rejection::NotProbing);
                     }
+                    self.mark_at(now);
                     let in_flight = slots.iter().filter(|slot| slot.is_some()).count();
                     let timeout = self.config.probe_timeout;
                     if in_flight > 0 && now.saturating_sub(self.mark) >= timeout {
@@ -1067,6 +1100,7 @@ impl BreakerModel {
                 // Full traffic from `now`; the mark is unused until the
                 // next trip replaces it.
                 self.healthy_since = now;
+                self.clock_suspect = false;
                 self.trips = 0;
                 Phase::Closed {
                     stage: 0,

@@ -126,8 +126,13 @@ pub struct Config {
     /// probe together. The share rounds down, so a jitter above 0 must be
     /// able to add a tick to `open_duration`: `open_duration × jitter ≥ 1000`.
     pub jitter: u16,
-    /// Seed of the jitter's integer generator.
+    /// Seed of the jitter's integer generator. Unless `jitter_reproducible`
+    /// is set, each draw also mixes in the breaker's address, so breakers
+    /// built from one config (or from the default seed) draw differently.
     pub jitter_seed: u32,
+    /// The jitter's draws depend on `jitter_seed` alone: every breaker built
+    /// with this config draws the same sequence (for tests and simulations).
+    pub jitter_reproducible: bool,
     /// Probes let through at once while half-open (1..=[`MAX_PROBES`]).
     pub probes: u8,
     /// Successful probes that close the breaker (≥ 1).
@@ -170,6 +175,7 @@ impl Config {
             reset_backoff_after: 0,
             jitter: 0,
             jitter_seed: 0,
+            jitter_reproducible: false,
             probes: 1,
             probe_successes: 1,
             probe_failures: 1,
@@ -229,11 +235,21 @@ impl Config {
     }
 
     /// Lengthens each open duration by a random share up to `permille`,
-    /// drawn from an integer generator seeded with `seed`.
+    /// drawn from an integer generator seeded with `seed` and the breaker's
+    /// address: two breakers with this config do not open in lockstep.
     #[must_use]
     pub const fn jitter(mut self, permille: u16, seed: u32) -> Self {
         self.jitter = permille;
         self.jitter_seed = seed;
+        self
+    }
+
+    /// Makes the jitter's draws depend on the seed alone, the same for every
+    /// breaker built with this config: for tests and simulations that need
+    /// a reproducible sequence.
+    #[must_use]
+    pub const fn reproducible_jitter(mut self) -> Self {
+        self.jitter_reproducible = true;
         self
     }
 
@@ -555,6 +571,7 @@ impl core::fmt::Debug for Config {
             .field("reset_backoff_after", &self.reset_backoff_after)
             .field("jitter", &self.jitter)
             .field("jitter_seed", &self.jitter_seed)
+            .field("jitter_reproducible", &self.jitter_reproducible)
             .field("probes", &self.probes)
             .field("probe_successes", &self.probe_successes)
             .field("probe_failures", &self.probe_failures)

@@ -56,16 +56,26 @@
 //!
 //! # Time
 //!
-//! Every call takes `now`. Deadlines are kept in a second word that only
-//! ever rises, and is raised *before* the transition that relies on it; a
-//! reader that catches the two words between those steps sees a later
-//! deadline, never an earlier one. So a breaker can stay open or ramp a
-//! little longer under contention, never shorter. A `now` earlier than a
-//! deadline already set means no time has passed. A trip whose open
-//! duration would end past `u64::MAX` holds the breaker open for good on
-//! this clock (`retry_after = u64::MAX`) until [`Breaker::reset`]; other
-//! timed transitions stop there too: the breaker answers, but time stands
-//! still.
+//! Every call takes `now`. Deadlines are kept in a second word, set
+//! *before* the transition that relies on it and, within a state, only
+//! raised; a reader that catches the two words between those steps sees a
+//! later deadline, never an earlier one. So a breaker can stay open or ramp
+//! a little longer under contention, never shorter. A `now` earlier than a
+//! deadline already set means no time has passed.
+//!
+//! A clock fault is told from a clock that went back by distance. The
+//! *horizon* is the longest span a deadline can lie ahead of a reading on a
+//! sane clock: the longest open duration with its jitter, the probe timeout
+//! or a ramp stage, whichever is longest. A reading that finds the deadline
+//! more than twice the horizon ahead changes nothing but marks the breaker
+//! suspect; a second such reading in a row takes the deadline as set by a
+//! faulty reading and moves it to that `now` plus the horizon (a reading
+//! within the horizon clears the mark). So one far-future reading cannot
+//! hold the breaker open, its probes busy or its ramp at one stage for good,
+//! and one far-past reading between sane ones moves nothing. The time
+//! window follows the same rule with its own span. A deadline near the end
+//! of the tick range, where twice the horizon does not fit, is kept: time
+//! stands still there.
 //!
 //! # Dropping a permit
 //!
@@ -90,7 +100,7 @@ pub use event::{Observer, Reason, Transition};
 pub use window::WindowStats;
 
 use crate::arith::mul_permille;
-use crate::sync::{AtomicU32, StateWord, ACQUIRE, ACQ_REL, RELAXED};
+use crate::sync::{AtomicU32, AtomicU8, StateWord, ACQUIRE, ACQ_REL, RELAXED};
 use crate::tier::Tier;
 use window::{CountWindow, TimeWindow, FAILED, FILLED, SLOW};
 use word::Word;
@@ -227,6 +237,10 @@ struct Settings {
     stages: u8,
     /// Bits of the probe slots in use.
     probe_mask: u16,
+    /// The longest span the mark can legitimately lie ahead of a reading:
+    /// the longest open duration with its jitter, the probe timeout or a
+    /// ramp stage, whichever is longest (the clock-fault rule).
+    horizon: u64,
 }
 
 /// A circuit breaker judging the last `WINDOW` calls and `BUCKETS` time
@@ -259,6 +273,9 @@ pub struct Breaker<const WINDOW: usize = 0, const BUCKETS: usize = 0, O: Observe
     ramp_credit: [AtomicU32; 3],
     /// The jitter generator's counter.
     jitter_state: AtomicU32,
+    /// Set by a reading that finds the mark beyond the horizon: the next
+    /// such reading takes the mark as a clock fault (see [`Breaker::mark_at`]).
+    clock_suspect: AtomicU8,
     /// Per probe slot, the grant held or last released there
     /// ([`probe_grant`]): a report claims its grant before it counts, so a
     /// copied ticket's second report is stale even once the slot is taken
@@ -282,6 +299,29 @@ const_unless_loom! {
     fn new_u32(value: u32) -> AtomicU32 {
         AtomicU32::new(value)
     }
+}
+
+const_unless_loom! {
+    fn new_u8(value: u8) -> AtomicU8 {
+        AtomicU8::new(value)
+    }
+}
+
+/// [`Settings::horizon`] of `config`.
+const fn horizon(config: &Config) -> u64 {
+    let open = if config.jitter > 0 {
+        config.max_open_duration.saturating_mul(2)
+    } else {
+        config.max_open_duration
+    };
+    let mut horizon = open;
+    if config.probe_timeout > horizon {
+        horizon = config.probe_timeout;
+    }
+    if config.ramp_stage_duration > horizon {
+        horizon = config.ramp_stage_duration;
+    }
+    horizon
 }
 
 #[cfg(not(loom))]
@@ -336,10 +376,12 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                 ramp_credit: [new_u32(0), new_u32(0), new_u32(0)],
                 jitter_state: new_u32(config.jitter_seed),
                 probe_grants: new_grants(),
+                clock_suspect: new_u8(0),
                 settings: Settings {
                     config,
                     stages,
                     probe_mask,
+                    horizon: horizon(&config),
                 },
                 observer,
             })
@@ -409,7 +451,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                         if stage == 0 {
                             return Ok(ticket(0));
                         }
-                        let mark = self.mark.load();
+                        let mark = self.mark_at(now);
                         if now.saturating_sub(mark) < config.ramp_stage_duration {
                             let mut admitted = self.ramp_admit(word, tier, false);
                             if admitted.is_none() {
@@ -451,7 +493,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                         continue;
                     }
                     State::Open => {
-                        let mark = self.mark.load();
+                        let mark = self.mark_at(now);
                         // A deadline that saturated at u64::MAX never comes on this clock.
                         if now < mark || mark == u64::MAX {
                             let retry_after = if mark == u64::MAX {
@@ -473,7 +515,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                         }
                         let in_flight = word.low_counter();
                         // When the probes in flight time out; `None`: never on this clock.
-                        let timeout = self.mark.load().checked_add(config.probe_timeout);
+                        let timeout = self.mark_at(now).checked_add(config.probe_timeout);
                         if in_flight != 0 && timeout.is_some_and(|timeout| now >= timeout) {
                             // Every probe in flight has timed out: each counts as failed.
                             let lost = u8::try_from(in_flight.count_ones()).unwrap_or(u8::MAX);
@@ -764,6 +806,40 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         }
     }
 
+    /// The mark, as a reading at `now` in a state that uses it finds it,
+    /// after the clock-fault rule: a mark more than twice the horizon ahead
+    /// of `now` cannot have been set on this clock. The first such reading
+    /// leaves it (and marks the breaker suspect); a second in a row moves it
+    /// back to `now` plus the horizon, which no deadline set on this clock
+    /// exceeds, so a transition racing the move keeps at least its own
+    /// deadline. A reading within the horizon clears the suspicion.
+    fn mark_at(&self, now: u64) -> u64 {
+        let mark = self.mark.load();
+        let horizon = self.settings.horizon;
+        let Some(limit) = horizon
+            .checked_mul(2)
+            .and_then(|twice| now.checked_add(twice))
+        else {
+            // The end of this clock's range: no fault can be told.
+            return mark;
+        };
+        if mark <= limit {
+            if self.clock_suspect.load(RELAXED) != 0 {
+                self.clock_suspect.store(0, RELAXED);
+            }
+            return mark;
+        }
+        if self.clock_suspect.swap(1, RELAXED) == 0 {
+            return mark;
+        }
+        self.clock_suspect.store(0, RELAXED);
+        let rebased = now.saturating_add(horizon);
+        match self.mark.compare_exchange(mark, rebased) {
+            Ok(_) => rebased,
+            Err(actual) => actual,
+        }
+    }
+
     /// Numbers the grant of probe slot `probe` (plus one) that made `word`:
     /// the slot's next grant number, tagged with the word's generation.
     /// A grant numbered after the probe's generation has ended (its thread
@@ -883,12 +959,21 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         duration.saturating_add(mul_permille(duration, share))
     }
 
-    /// The jitter generator: a Weyl sequence through a 32-bit mixer.
+    /// The jitter generator: a Weyl sequence through a 32-bit mixer, the
+    /// breaker's address mixed in unless the config asks for reproducible
+    /// draws.
     fn next_random(&self) -> u32 {
         let mut x = self
             .jitter_state
             .fetch_add(0x9E37_79B9, RELAXED)
             .wrapping_add(0x9E37_79B9);
+        if !self.settings.config.jitter_reproducible {
+            // The address, folded to 32 bits (its low bits are alignment).
+            let address = core::ptr::from_ref(self).addr() as u64;
+            #[allow(clippy::cast_possible_truncation)]
+            let salt = (address >> 3 ^ address >> 35) as u32;
+            x ^= salt.wrapping_mul(0x85EB_CA6B);
+        }
         x ^= x >> 16;
         x = x.wrapping_mul(0x7FEB_352D);
         x ^= x >> 15;
@@ -937,6 +1022,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                 // trip, which replaces it (`set_mark`), so a deadline set by
                 // a clock that read far ahead is dropped then.
                 self.healthy_since.store(now);
+                self.clock_suspect.store(0, RELAXED);
                 word.enter(State::Closed, 0, 0)
             } else {
                 word.enter(state, 0, word.trips())

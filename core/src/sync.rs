@@ -23,7 +23,34 @@ pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU8};
 pub(crate) use portable_atomic::{AtomicU32, AtomicU8};
 
 /// Orderings: relaxed unless a module says why it needs more.
-pub(crate) use ordering::{ACQUIRE, ACQ_REL, RELAXED};
+pub(crate) use ordering::{ACQ_REL, RELAXED};
+
+/// Replaces the value `v` of `cell` with `f(v)` by a compare-and-swap loop
+/// (acquire and release when it succeeds) and returns `v`; when `f`
+/// declines, returns `None` after an acquire fence, so that whatever the
+/// writer of the declined value wrote before it is visible.
+///
+/// Loads are relaxed: portable-atomic's critical-section loads check their
+/// ordering at run time, and once outlined (opt-level "z" on thumbv6m) that
+/// check is a reachable panic unless every load in the crate is relaxed.
+pub(crate) fn update_u32(cell: &AtomicU32, mut f: impl FnMut(u32) -> Option<u32>) -> Option<u32> {
+    let mut current = cell.load(ordering::RELAXED);
+    loop {
+        let Some(next) = f(current) else {
+            fence(ordering::ACQUIRE);
+            return None;
+        };
+        match cell.compare_exchange(current, next, ordering::ACQ_REL, ordering::RELAXED) {
+            Ok(previous) => return Some(previous),
+            Err(actual) => current = actual,
+        }
+    }
+}
+
+#[cfg(not(loom))]
+use core::sync::atomic::fence;
+#[cfg(loom)]
+use loom::sync::atomic::fence;
 
 /// A 64-bit word read and updated atomically.
 pub(crate) struct StateWord {

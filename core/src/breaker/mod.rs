@@ -100,7 +100,7 @@ pub use event::{Observer, Reason, Transition};
 pub use window::WindowStats;
 
 use crate::arith::mul_permille;
-use crate::sync::{AtomicU32, AtomicU8, StateWord, ACQUIRE, ACQ_REL, RELAXED};
+use crate::sync::{update_u32, AtomicU32, StateWord, ACQ_REL, RELAXED};
 use crate::tier::Tier;
 use window::{CountWindow, TimeWindow, FAILED, FILLED, SLOW};
 use word::Word;
@@ -275,7 +275,7 @@ pub struct Breaker<const WINDOW: usize = 0, const BUCKETS: usize = 0, O: Observe
     jitter_state: AtomicU32,
     /// Set by a reading that finds the mark beyond the horizon: the next
     /// such reading takes the mark as a clock fault (see [`Breaker::mark_at`]).
-    clock_suspect: AtomicU8,
+    clock_suspect: AtomicU32,
     /// Per probe slot, the grant held or last released there
     /// ([`probe_grant`]): a report claims its grant before it counts, so a
     /// copied ticket's second report is stale even once the slot is taken
@@ -298,12 +298,6 @@ impl<const WINDOW: usize, const BUCKETS: usize> Breaker<WINDOW, BUCKETS, ()> {
 const_unless_loom! {
     fn new_u32(value: u32) -> AtomicU32 {
         AtomicU32::new(value)
-    }
-}
-
-const_unless_loom! {
-    fn new_u8(value: u8) -> AtomicU8 {
-        AtomicU8::new(value)
     }
 }
 
@@ -376,7 +370,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                 ramp_credit: [new_u32(0), new_u32(0), new_u32(0)],
                 jitter_state: new_u32(config.jitter_seed),
                 probe_grants: new_grants(),
-                clock_suspect: new_u8(0),
+                clock_suspect: new_u32(0),
                 settings: Settings {
                     config,
                     stages,
@@ -593,31 +587,29 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         let credit = self.ramp_credit.get(tier as usize)?;
         let tag = ramp_credit::tag(word);
         let mut admitted = false;
-        // Acquire and release: a caller that finds a later stage's tag must
-        // then see that stage in the state word (the caller that wrote the
-        // tag had moved the word there first).
-        credit
-            .fetch_update(ACQ_REL, ACQUIRE, |value| {
-                // A credit counted for an earlier stage or generation starts
-                // over; one counted for a later stage is left alone.
-                let credit = match ramp_credit::credit(value, tag) {
-                    Some(credit) => credit,
-                    None if replace => 0,
-                    None => return None,
-                };
-                // credit < 1000 and share < 1000: no overflow.
-                let sum = credit.saturating_add(share);
-                admitted = sum >= 1_000;
-                Some(
-                    tag | if admitted {
-                        sum.saturating_sub(1_000)
-                    } else {
-                        sum
-                    },
-                )
-            })
-            .ok()
-            .map(|_| admitted)
+        // A caller that finds a later stage's tag must then see that stage
+        // in the state word (the caller that wrote the tag had moved the
+        // word there first): `update_u32` acquires what it declines.
+        update_u32(credit, |value| {
+            // A credit counted for an earlier stage or generation starts
+            // over; one counted for a later stage is left alone.
+            let credit = match ramp_credit::credit(value, tag) {
+                Some(credit) => credit,
+                None if replace => 0,
+                None => return None,
+            };
+            // credit < 1000 and share < 1000: no overflow.
+            let sum = credit.saturating_add(share);
+            admitted = sum >= 1_000;
+            Some(
+                tag | if admitted {
+                    sum.saturating_sub(1_000)
+                } else {
+                    sum
+                },
+            )
+        })
+        .map(|_| admitted)
     }
 
     /// Reports `outcome` for `ticket` at `now`.
@@ -864,12 +856,10 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
             grant = probe_grant::next(number);
             Some(probe_grant::pack(generation, grant))
         };
-        if cell
-            .fetch_update(ACQ_REL, ACQUIRE, |v| next(v, false))
-            .is_err()
+        if update_u32(cell, |v| next(v, false)).is_none()
             && Word(self.word.load_acquire()).generation() == generation
         {
-            let _ = cell.fetch_update(ACQ_REL, ACQUIRE, |v| next(v, true));
+            let _ = update_u32(cell, |v| next(v, true));
         }
         grant
     }
@@ -888,7 +878,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         let released = probe_grant::pack(generation, probe_grant::next(ticket.grant));
         ticket.grant == probe_grant::unpack(held).1
             && cell
-                .compare_exchange(held, released, ACQ_REL, ACQUIRE)
+                .compare_exchange(held, released, ACQ_REL, RELAXED)
                 .is_ok()
     }
 

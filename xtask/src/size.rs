@@ -487,24 +487,27 @@ fn align_up(value: u64, align: u64) -> u64 {
 /// layout in core/src/breaker (u64 aligned to 8), with `observer` bytes for
 /// `O`; and the same as a sum, in words.
 fn breaker_layout(window: u64, buckets: u64, observer: u64) -> (u64, String) {
-    // The state word and the deadline (`mark`): two 8-byte words.
-    let words = 16;
-    // N one-byte slots, a 4-byte cursor, three 4-byte sums.
-    let count = align_up(window + 4 + 12, 4);
-    // An 8-byte head word, three 4-byte counts per bucket, three 4-byte sums.
-    let time = align_up(8 + 12 * buckets + 12, 8);
-    // Three 4-byte ramp credits and the 4-byte jitter counter.
-    let ramp = 16;
+    // The state word, the deadline (`mark`) and the healthy-since word.
+    let words = 24;
+    // N one-byte slots, a 4-byte cursor, one 8-byte packed sums word.
+    let count = align_up(window + 4 + 8, 8);
+    // An 8-byte head word, one 8-byte packed word per bucket, the sums word.
+    let time = 8 + 8 * buckets + 8;
+    // Three 4-byte ramp credits, the 4-byte jitter counter, the 4-byte
+    // clock-fault flag and 16 4-byte probe grant words.
+    let counters = 12 + 4 + 4 + 64;
     // `Config` (96 B: seven u64, three u32, eight u16 and the ramp's four,
-    // four u8, three two-byte tier policies) and 3 precomputed bytes.
-    let settings = 104;
-    let total = align_up(words + count + time + ramp + settings + observer, 8);
+    // four u8, a bool, three two-byte tier policies) and the precomputed
+    // horizon (8), probe mask (2) and stage count (1), padded.
+    let settings = 112;
+    let total = align_up(words + count + time + counters + settings + observer, 8);
     let text = format!(
-        "{words} (two 8-byte words: state and deadline) + {count} (count window: {window} \
-         one-byte slots, 4 cursor, 12 sums) + {time} (time window: 8 head, {buckets} × 12 per \
-         bucket, 12 sums{}) + {ramp} (three ramp credits, jitter counter) + {settings} (the \
-         config, 96, and 3 precomputed bytes, padded){} = {total}",
-        if time > 8 + 12 * buckets + 12 {
+        "{words} (three 8-byte words: state, deadline, healthy since) + {count} (count \
+         window: {window} one-byte slots, 4 cursor, 8 packed sums{}) + {time} (time window: 8 \
+         head, {buckets} × 8 per bucket, 8 packed sums) + {counters} (three ramp credits, jitter \
+         counter, clock-fault flag, 16 probe grant words) + {settings} (the config, 96, and 11 \
+         precomputed bytes, padded){} = {total}",
+        if count > window + 4 + 8 {
             ", padded"
         } else {
             ""
@@ -765,9 +768,9 @@ fn breaker_report(rows: &[Row]) -> String {
          {full_size} B{}, `Breaker<{BREAKER_WINDOW}, 0>` {hot_size} B{}, \
          `EventRing<{EVENTS_CAPACITY}>` {events_size} B{}. Layout: {full_layout} ({}); \
          {hot_layout} ({}); the ring: 24 B per slot (a 16-byte `Transition` and its sequence \
-         byte, padded) + 16 = {events_expected} ({}). In general: two 8-byte words, a count \
-         window of N bytes + 16, a time window of 12 B per bucket + 20 (each padded), 16 B of \
-         ramp and jitter counters, 104 B of config, and the observer.\n",
+         byte, padded) + 16 = {events_expected} ({}). In general: three 8-byte words, a count \
+         window of N bytes + 12 (padded to 8), a time window of 8 B per bucket + 16, 84 B of \
+         counters (64 of them the probe grant words), 112 B of config, and the observer.\n",
         same_everywhere(&full_sizes),
         same_everywhere(&hot_sizes),
         same_everywhere(&events_sizes),

@@ -27,15 +27,36 @@
 //!
 //! # Time
 //!
-//! - A `now` earlier than the latest admission is judged with the refill
-//!   measured to that `now`: it can only refuse more, never admit more, and
-//!   when it admits, it leaves the state that admitting at the later time
-//!   would have left. Rejections and snapshots are pure reads and record no
-//!   time.
+//! The limiter's *horizon* is its own span, `burst × interval` ticks: the
+//! most debt `tat` can run ahead of the `now` of an admission. On a sane
+//! clock, `tat ≤ t + horizon` where `t` is the latest `now` admitted.
+//!
+//! - A `now` earlier than the latest admission, by little enough that `tat −
+//!   now ≤ 2 × horizon`, is judged with the refill measured to that `now`:
+//!   it can only refuse more, never admit more, and when it admits, it
+//!   leaves the state that admitting at the later time would have left.
+//!   Such rejections are pure reads and record no time.
+//! - Further back (`tat − now > 2 × horizon`: the clock stepped back by more
+//!   than a whole bucket's refill time) is a *clock fault* of the earlier
+//!   readings, the ones dated later. The request re-bases the limiter to the
+//!   empty bucket at `now` (`tat := now + horizon`, the least permissive
+//!   state a sane clock can reach), in the compare-and-swap an admission
+//!   would use, and is judged there: refused, with the exact `retry_after`
+//!   of that empty bucket (`cost × interval` for Essential). The re-base is
+//!   the only write a rejection makes. So one spurious far-future reading
+//!   (`u64::MAX − 100`, `1 << 40`) costs at most one bucket: back on the
+//!   sane clock, the limiter refuses until the empty bucket refills, within
+//!   `horizon` ticks, and then works as before. The rule cannot tell which
+//!   reading was wrong: one spurious reading far in the *past* (a raw
+//!   counter value among extended ones) is taken for the true time, the
+//!   true readings after it find the bucket refilled, and it can let one
+//!   extra burst through. [`snapshot`](RateLimiter::snapshot) reads a fault
+//!   as a request would, without the write.
 //! - `tat` never passes `u64::MAX`: a request whose admission would need it
-//!   to (only reachable within `burst × interval` ticks of `u64::MAX`, that is
-//!   after a clock jump) is refused with `retry_after = u64::MAX` and changes
-//!   nothing, so the limiter works normally again once the clock is sane.
+//!   to (only reachable within `burst × interval` ticks of `u64::MAX`) is
+//!   refused with `retry_after = u64::MAX` and changes nothing.
+//! - [`reset`](RateLimiter::reset) is the operator's way back at once: the
+//!   bucket full at `now`.
 //! - The interval is rounded *up* to whole ticks, so the limiter never admits
 //!   more than the configured rate; it admits `period / interval` units per
 //!   period, which is below `rate` by less than one part in `interval`.
@@ -255,8 +276,11 @@ impl RateLimiter {
 
     /// Admits `cost` units of `tier` work at `now`, or says why not.
     ///
-    /// Admission takes one compare-and-swap (retried under contention); a
-    /// rejection only reads the state and writes nothing.
+    /// Admission takes one compare-and-swap (retried under contention). A
+    /// rejection only reads the state and writes nothing, with one exception:
+    /// a clock fault is re-based by that same compare-and-swap, and the
+    /// request refused against the empty bucket it leaves (see the
+    /// [module docs](self#time)).
     #[inline]
     pub fn try_acquire(&self, now: u64, cost: u32, tier: Tier) -> Result<(), Rejection> {
         if cost == 0 {
@@ -272,30 +296,53 @@ impl RateLimiter {
             return Err(Rejection::CostExceedsCapacity);
         };
         let (cost_ticks, room) = room;
-        self.tat
-            .update(|tat| {
-                let start = if tat > now { tat } else { now };
-                // Exact: `start >= now`.
-                let debt = start.wrapping_sub(now);
-                if debt > room {
-                    // Waiting helps only if the admission will fit below u64::MAX.
-                    let retry_after = match start.checked_add(cost_ticks) {
-                        Some(_) => debt.wrapping_sub(room),
-                        None => u64::MAX,
-                    };
-                    return Err(Rejection::RateLimited { retry_after });
+        // Whether the run of the closure whose value was written (it runs
+        // again when the compare-and-swap fails) re-based a clock fault.
+        let mut rebase = false;
+        let written = self.tat.update(|tat| {
+            rebase = false;
+            let start = if tat > now { tat } else { now };
+            // Exact: `start >= now`.
+            let debt = start.wrapping_sub(now);
+            if debt > room {
+                // `room` is below the horizon, so only a refusal can be a
+                // clock fault: the check stays off the admit path.
+                if let Some(rebased) = self.rebased(debt, now) {
+                    rebase = true;
+                    return Ok(rebased);
                 }
-                start.checked_add(cost_ticks).ok_or(Rejection::RateLimited {
-                    retry_after: u64::MAX,
-                })
+                return Err(limited(start, debt, room, cost_ticks));
+            }
+            start.checked_add(cost_ticks).ok_or(Rejection::RateLimited {
+                retry_after: u64::MAX,
             })
-            .map(|_| ())
+        });
+        match written {
+            Ok(_) if !rebase => Ok(()),
+            // The empty bucket: its debt is the horizon, above any `room`,
+            // and `rebased + cost_ticks` fits below the fault's `tat`.
+            Ok(rebased) => Err(limited(rebased, self.limit_essential, room, cost_ticks)),
+            Err(rejection) => Err(rejection),
+        }
+    }
+
+    /// Makes the bucket full at `now`, from any state: `tat := min(tat,
+    /// now)`. An operator's action, to recover at once from a clock that
+    /// read ahead (by less than the horizon, which no request takes for a
+    /// fault) or to forgive an overload. A bucket already full at `now` is
+    /// left as it is, so a request at a slightly earlier `now` (a stale
+    /// reading on another thread) is not refused because of the reset.
+    pub fn reset(&self, now: u64) {
+        self.tat.fetch_min(now);
     }
 
     /// What each tier could take at `now`. Reads the state; writes nothing.
+    /// A clock fault at `now` reads as the empty bucket a request would
+    /// re-base to (see the [module docs](self#time)).
     #[must_use]
     pub fn snapshot(&self, now: u64) -> Snapshot {
         let tat = self.tat.load();
+        let tat = self.rebased(tat.saturating_sub(now), now).unwrap_or(tat);
         let debt = tat.saturating_sub(now);
         // Near the end of the tick range, only what still fits below u64::MAX
         // could be admitted (see the module docs on time).
@@ -322,6 +369,22 @@ impl RateLimiter {
         self.interval
     }
 
+    /// When `debt` ticks ahead of `now` is a clock fault (more than twice
+    /// the horizon `limit_essential`, which no sane clock leaves), the state
+    /// it is re-based to: the empty bucket at `now`, `now + limit_essential`.
+    #[inline]
+    const fn rebased(&self, debt: u64, now: u64) -> Option<u64> {
+        let horizon = self.limit_essential;
+        // `debt > 2 × horizon` without overflow. On a clock that does not
+        // step back, `debt <= horizon`: the first test settles it.
+        if debt > horizon && debt.wrapping_sub(horizon) > horizon {
+            // No wrap: `now + 2 × horizon < now + debt <= u64::MAX`.
+            Some(now.wrapping_add(horizon))
+        } else {
+            None
+        }
+    }
+
     #[inline]
     const fn limit(&self, tier: Tier) -> u64 {
         match tier {
@@ -336,6 +399,19 @@ impl RateLimiter {
     fn units(&self, ticks: u64) -> u32 {
         div_to_u32(ticks, self.interval)
     }
+}
+
+/// The refusal of a request whose admission would start at `start`, `debt`
+/// ticks ahead of `now`, when its tier has `room` (`debt > room`) and it
+/// costs `cost_ticks`.
+#[inline]
+const fn limited(start: u64, debt: u64, room: u64, cost_ticks: u64) -> Rejection {
+    // Waiting helps only if the admission will fit below u64::MAX.
+    let retry_after = match start.checked_add(cost_ticks) {
+        Some(_) => debt.wrapping_sub(room),
+        None => u64::MAX,
+    };
+    Rejection::RateLimited { retry_after }
 }
 
 impl core::fmt::Debug for RateLimiter {

@@ -99,6 +99,12 @@ impl StateWord {
         self.word.fetch_max(value, ordering::RELAXED)
     }
 
+    /// Lowers the value to `value` if it is larger; returns the previous value.
+    #[inline]
+    pub(crate) fn fetch_min(&self, value: u64) -> u64 {
+        self.word.fetch_min(value, ordering::RELAXED)
+    }
+
     /// Replaces the value.
     #[inline]
     pub(crate) fn store(&self, value: u64) {
@@ -271,10 +277,23 @@ impl StateWord {
     /// Raises the value to `value` if it is smaller; returns the previous value.
     #[inline]
     pub(crate) fn fetch_max(&self, value: u64) -> u64 {
+        self.replace_with(|previous| previous.max(value))
+    }
+
+    /// Lowers the value to `value` if it is larger; returns the previous value.
+    #[inline]
+    pub(crate) fn fetch_min(&self, value: u64) -> u64 {
+        self.replace_with(|previous| previous.min(value))
+    }
+
+    /// Replaces the value `v` with `f(v)` inside one critical section;
+    /// returns `v`.
+    #[inline]
+    fn replace_with(&self, f: impl FnOnce(u64) -> u64) -> u64 {
         critical_section::with(|cs| {
             let cell = self.word.borrow(cs);
             let previous = cell.get();
-            cell.set(previous.max(value));
+            cell.set(f(previous));
             previous
         })
     }

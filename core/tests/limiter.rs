@@ -9,6 +9,11 @@ fn limiter(config: LimiterConfig) -> RateLimiter {
     }
 }
 
+/// The refusal that says "retry `retry_after` ticks later".
+fn limited(retry_after: u64) -> Result<(), Rejection> {
+    Err(Rejection::RateLimited { retry_after })
+}
+
 /// Admits `cost`-1 requests of `tier` at `now` until the first rejection.
 fn drain(limiter: &RateLimiter, now: u64, tier: Tier) -> u32 {
     let mut admitted = 0;
@@ -183,13 +188,19 @@ fn zero_cost_and_impossible_costs_are_their_own_errors() {
 fn backwards_time_never_admits_more() {
     let l = limiter(LimiterConfig::new(1, 100, 4));
     assert_eq!(drain(&l, 10_000, Tier::Essential), 4);
-    // The clock steps back: the limiter sees even less refill, so it refuses,
-    // and the retry_after still counts from the `now` it was given.
+    // The clock steps back (within the horizon: `tat` 10_400 is at most two
+    // buckets, 800 ticks, ahead): the limiter sees even less refill, so it
+    // refuses, and the retry_after still counts from the `now` it was given.
     assert_eq!(
-        l.try_acquire(9_000, 1, Tier::Essential),
-        Err(Rejection::RateLimited { retry_after: 1_100 })
+        l.try_acquire(9_700, 1, Tier::Essential),
+        Err(Rejection::RateLimited { retry_after: 400 })
     );
-    assert!(l.try_acquire(0, 1, Tier::Essential).is_err());
+    // Two buckets behind `tat`: still within the horizon.
+    assert_eq!(
+        l.try_acquire(9_600, 1, Tier::Essential),
+        Err(Rejection::RateLimited { retry_after: 500 })
+    );
+    assert_eq!(l.snapshot(10_000).full_in, 400);
     // Nothing was recorded: back on the real clock, behaviour is unchanged.
     assert!(l.try_acquire(10_099, 1, Tier::Essential).is_err());
     assert_eq!(l.try_acquire(10_100, 1, Tier::Essential), Ok(()));
@@ -335,4 +346,123 @@ fn debug_shows_state_and_capacities() {
         "RateLimiter { tat: 200, interval: 100, capacity_essential: 5, \
          capacity_important: 4, capacity_optional: 3 }"
     );
+}
+
+/// Admits one unit at a sane time, then `far` once, then returns to the
+/// sane clock: the far reading is a clock fault, and the limiter is an
+/// empty bucket at the first sane `now` that refills on schedule.
+fn far_future_then_sane(far: u64) {
+    // One unit per 100 ticks, bursts of 4: a horizon of 400 ticks.
+    let l = limiter(LimiterConfig::new(1, 100, 4).with_reserve(1, 1));
+    assert_eq!(l.try_acquire(1_000, 1, Tier::Essential), Ok(()), "{far}");
+    assert_eq!(l.try_acquire(far, 1, Tier::Essential), Ok(()), "{far}");
+    // The first sane request sees the far admission's time more than two
+    // buckets ahead: it re-bases to the empty bucket at 1_010 and is judged
+    // there, 100 ticks (its own refill) from admission.
+    assert_eq!(
+        l.try_acquire(1_010, 1, Tier::Essential),
+        limited(100),
+        "first sane request after {far}"
+    );
+    // Optional is also held back by the two reserved units.
+    assert_eq!(
+        l.try_acquire(1_010, 1, Tier::Optional),
+        limited(300),
+        "{far}"
+    );
+    let snap = l.snapshot(1_010);
+    assert_eq!((snap.essential, snap.full_in), (0, 400), "{far}");
+    assert!(l.try_acquire(1_109, 1, Tier::Essential).is_err(), "{far}");
+    assert_eq!(l.try_acquire(1_110, 1, Tier::Essential), Ok(()), "{far}");
+    // One burst refill after the first sane `now`, the bucket is as full as
+    // the admission at 1_110 left it.
+    assert_eq!(l.snapshot(1_410).essential, 3, "{far}");
+    assert_eq!(l.snapshot(1_510).essential, 4, "{far}");
+    assert_eq!(drain(&l, 1_510, Tier::Essential), 4, "{far}");
+}
+
+#[test]
+fn a_far_future_now_near_the_end_of_the_range_does_not_block_the_limiter() {
+    far_future_then_sane(u64::MAX - 100);
+}
+
+#[test]
+fn a_far_future_now_does_not_block_the_limiter() {
+    far_future_then_sane(1 << 40);
+}
+
+#[test]
+fn now_u64_max_is_refused_and_the_sane_clock_carries_on() {
+    let l = limiter(LimiterConfig::new(1, 100, 4));
+    assert_eq!(l.try_acquire(1_000, 1, Tier::Essential), Ok(()));
+    assert_eq!(
+        l.try_acquire(u64::MAX, 1, Tier::Essential),
+        limited(u64::MAX)
+    );
+    // Nothing was recorded: three units left at 1_010, the fourth 90 ticks on.
+    assert_eq!(drain(&l, 1_010, Tier::Essential), 3);
+    assert_eq!(l.try_acquire(1_010, 1, Tier::Essential), limited(90));
+}
+
+#[test]
+fn a_step_back_of_more_than_two_buckets_is_a_clock_fault() {
+    // Horizon 400 ticks: `tat` may run 400 ticks ahead of an admission.
+    let l = limiter(LimiterConfig::new(1, 100, 4));
+    assert_eq!(l.try_acquire(10_000, 4, Tier::Essential), Ok(()));
+    // 10_400 - 9_600 = 800 = 2 x 400 is the edge of the horizon (see
+    // `backwards_time_never_admits_more`); one tick further back is a fault
+    // of the reading at 10_000: the limiter starts over from the empty
+    // bucket at 9_599.
+    assert_eq!(l.try_acquire(9_599, 1, Tier::Essential), limited(100));
+    assert_eq!(l.snapshot(9_599).full_in, 400);
+    // Re-based once: the same refusal again writes nothing more.
+    assert_eq!(l.try_acquire(9_599, 1, Tier::Essential), limited(100));
+    assert!(l.try_acquire(9_698, 1, Tier::Essential).is_err());
+    assert_eq!(l.try_acquire(9_699, 1, Tier::Essential), Ok(()));
+}
+
+#[test]
+fn a_snapshot_judges_a_clock_fault_as_a_request_would_and_writes_nothing() {
+    let l = limiter(LimiterConfig::new(1, 100, 4));
+    assert_eq!(l.try_acquire(1 << 40, 4, Tier::Essential), Ok(()));
+    // At a sane `now` the far state reads as the empty bucket a request
+    // would re-base to...
+    let snap = l.snapshot(5_000);
+    assert_eq!((snap.essential, snap.full_in), (0, 400));
+    // ...and the snapshot re-based nothing: the far state is still there.
+    assert_eq!(l.snapshot(1 << 40).full_in, 400);
+    assert_eq!(l.snapshot((1 << 40) + 400).essential, 4);
+}
+
+#[test]
+fn reset_fills_the_bucket_at_now() {
+    let l = limiter(LimiterConfig::new(1, 100, 4));
+    assert_eq!(drain(&l, 5_000, Tier::Essential), 4);
+    l.reset(5_000);
+    assert_eq!(l.snapshot(5_000), l.snapshot(u64::MAX - 1_000));
+    assert_eq!(drain(&l, 5_000, Tier::Essential), 4);
+    // After a far reading within the horizon of the next one (no fault),
+    // reset is how an operator recovers at once.
+    assert_eq!(l.try_acquire(5_400, 4, Tier::Essential), Ok(()));
+    assert!(l.try_acquire(5_000, 1, Tier::Essential).is_err());
+    l.reset(5_000);
+    assert_eq!(drain(&l, 5_000, Tier::Essential), 4);
+    // A bucket already full at `now` stays as it is: an earlier `now` is
+    // judged no more strictly after a reset than before it.
+    let fresh = limiter(LimiterConfig::new(1, 100, 4));
+    fresh.reset(5_000);
+    assert_eq!(drain(&fresh, 4_000, Tier::Essential), 4);
+}
+
+#[test]
+fn a_clock_fault_judges_every_tier_against_the_empty_bucket() {
+    // Capacities 4, 3 and 2 units of 100 ticks: a horizon of 400 ticks.
+    let l = limiter(LimiterConfig::new(1, 100, 4).with_reserve(1, 1));
+    assert_eq!(l.try_acquire(1 << 50, 1, Tier::Optional), Ok(()));
+    // Optional, 2 units, re-bases the empty bucket at 5_000 and waits for
+    // all 4 units: 2 to take and the 2 held back for the other tiers.
+    assert_eq!(l.try_acquire(5_000, 2, Tier::Optional), limited(400));
+    assert_eq!(l.try_acquire(5_000, 1, Tier::Important), limited(200));
+    assert!(l.try_acquire(5_399, 2, Tier::Optional).is_err());
+    assert_eq!(l.try_acquire(5_400, 2, Tier::Optional), Ok(()));
 }

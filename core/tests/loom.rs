@@ -110,3 +110,47 @@ fn three_threads_and_tiers_never_over_admit() {
         assert_eq!(l.snapshot(5).essential, u32::from(optional == 0));
     });
 }
+
+/// One thread admits at a far-future `now` and then returns to the sane
+/// clock, where its first request finds a clock fault and re-bases; another
+/// requests at a sane `now` meanwhile. Every interleaving gives what one of
+/// the sequential orders gives (the re-base is part of one update, never
+/// lost nor repeated), and none admits across a re-base more than the empty
+/// bucket it leaves allows.
+#[test]
+fn a_clock_fault_re_bases_once_whatever_the_interleaving() {
+    const FAR: u64 = 1 << 40;
+    model(|| {
+        // One unit per 100 ticks, bursts of 1: a horizon of 100 ticks.
+        let l = limiter(1, 100, 1);
+        let glitching = {
+            let l = Arc::clone(&l);
+            thread::spawn(move || {
+                [FAR, 1_100, 1_100].map(|now| l.try_acquire(now, 1, Tier::Essential))
+            })
+        };
+        let sane = {
+            let l = Arc::clone(&l);
+            thread::spawn(move || l.try_acquire(1_000, 1, Tier::Essential))
+        };
+        let glitching = glitching.join().unwrap();
+        let sane = sane.join().unwrap();
+        let limited = |retry_after| Err(Rejection::RateLimited { retry_after });
+        let allowed = [
+            // The sane request first: admitted; the far admission is a fault
+            // at 1_100, re-based to the empty bucket there.
+            ([Ok(()), limited(100), limited(100)], Ok(())),
+            // Between the far admission and the return: the sane request
+            // re-bases to the empty bucket at 1_000, which 1_100 refills.
+            ([Ok(()), Ok(()), limited(100)], limited(100)),
+            // After the re-base at 1_100: two buckets behind, no fault.
+            ([Ok(()), limited(100), limited(100)], limited(200)),
+        ];
+        assert!(
+            allowed.contains(&(glitching, sane)),
+            "{glitching:?} {sane:?} is no sequential order's outcome"
+        );
+        // Every order ends in the same state: one bucket ahead of 1_100.
+        assert_eq!(l.snapshot(1_100).full_in, 100);
+    });
+}

@@ -4,9 +4,10 @@
 //! An arbitrary `LimiterConfig` (every field arbitrary, or small values that
 //! make ordinary limiters): `RateLimiter::new` must accept it exactly when
 //! the model does. Then arbitrary steps of the clock (forward, backward, to
-//! 0, to `u64::MAX`, near `u64::MAX`, anywhere), costs and tiers: every
-//! `LimiterModel::step` must return `Ok`; a disagreement panics with the
-//! model's message.
+//! 0, to `u64::MAX`, near `u64::MAX`, anywhere, or one reading anywhere that
+//! leaves the clock where it was), each a request of an arbitrary cost and
+//! tier or a reset: every `LimiterModel::step` and `LimiterModel::reset`
+//! must return `Ok`; a disagreement panics with the model's message.
 
 #![no_main]
 
@@ -95,21 +96,26 @@ enum Time {
     Max,
     NearMax(u16),
     To(u64),
+    /// One reading at this time; the clock stays where it was.
+    Glitch(u64),
 }
 
 impl Time {
-    fn apply(&self, now: u64) -> u64 {
-        match *self {
-            Time::Same => now,
-            Time::Forward(d) => now.saturating_add(u64::from(d)),
-            Time::ForwardFar(d) => now.saturating_add(d),
-            Time::Back(d) => now.saturating_sub(u64::from(d)),
-            Time::BackFar(d) => now.saturating_sub(d),
+    /// This step's `now`, and the clock after it, from the clock before.
+    fn apply(&self, clock: u64) -> (u64, u64) {
+        let now = match *self {
+            Time::Same => clock,
+            Time::Forward(d) => clock.saturating_add(u64::from(d)),
+            Time::ForwardFar(d) => clock.saturating_add(d),
+            Time::Back(d) => clock.saturating_sub(u64::from(d)),
+            Time::BackFar(d) => clock.saturating_sub(d),
             Time::Zero => 0,
             Time::Max => u64::MAX,
             Time::NearMax(d) => u64::MAX - u64::from(d),
             Time::To(t) => t,
-        }
+            Time::Glitch(t) => return (t, clock),
+        };
+        (now, now)
     }
 }
 
@@ -137,10 +143,14 @@ impl From<TierArg> for Tier {
 }
 
 #[derive(Arbitrary, Debug)]
-struct Step {
-    time: Time,
-    cost: Cost,
-    tier: TierArg,
+enum Step {
+    Request {
+        time: Time,
+        cost: Cost,
+        tier: TierArg,
+    },
+    /// `RateLimiter::reset` at this time.
+    Reset { time: Time },
 }
 
 fuzz_target!(|input: Input| {
@@ -159,14 +169,25 @@ fuzz_target!(|input: Input| {
             }
         ),
     };
-    let mut now = 0u64;
+    let mut clock = 0u64;
     for step in &input.steps {
-        now = step.time.apply(now);
-        let cost = match step.cost {
-            Cost::Small(cost) => u32::from(cost),
-            Cost::Any(cost) => cost,
+        let checked = match step {
+            Step::Request { time, cost, tier } => {
+                let now;
+                (now, clock) = time.apply(clock);
+                let cost = match *cost {
+                    Cost::Small(cost) => u32::from(cost),
+                    Cost::Any(cost) => cost,
+                };
+                model.step(&limiter, now, cost, (*tier).into()).map(drop)
+            }
+            Step::Reset { time } => {
+                let now;
+                (now, clock) = time.apply(clock);
+                model.reset(&limiter, now)
+            }
         };
-        if let Err(disagreement) = model.step(&limiter, now, cost, step.tier.into()) {
+        if let Err(disagreement) = checked {
             panic!("config {config:?}: {disagreement}");
         }
     }

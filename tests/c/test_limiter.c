@@ -504,15 +504,16 @@ static void test_time_edges(void) {
     failwell_limiter_snapshot_t snap;
     uint64_t retry = SENTINEL64;
 
-    /* Backwards `now`: judged with the refill measured to that `now`. */
+    /* Backwards `now`, by at most two buckets (60 ticks) behind tat: judged
+     * with the refill measured to that `now`. */
     CHECK_EQ(failwell_limiter_init(&lim, &c), FAILWELL_OK);
     CHECK_EQ(failwell_limiter_acquire(&lim, 1000, 3, FAILWELL_TIER_ESSENTIAL, NULL), FAILWELL_OK);
-    CHECK_EQ(failwell_limiter_acquire(&lim, 500, 1, FAILWELL_TIER_ESSENTIAL, &retry),
+    CHECK_EQ(failwell_limiter_acquire(&lim, 970, 1, FAILWELL_TIER_ESSENTIAL, &retry),
              FAILWELL_RATE_LIMITED);
-    CHECK_EQ(retry, 510); /* tat 1030 + 10 - 500 - 30 */
-    CHECK_EQ(failwell_limiter_snapshot(&lim, 500, &snap), FAILWELL_OK);
+    CHECK_EQ(retry, 40); /* tat 1030 + 10 - 970 - 30 */
+    CHECK_EQ(failwell_limiter_snapshot(&lim, 970, &snap), FAILWELL_OK);
     CHECK_EQ(snap.essential, 0);
-    CHECK_EQ(snap.full_in, 530);
+    CHECK_EQ(snap.full_in, 60);
     CHECK_EQ(failwell_limiter_acquire(&lim, 1010, 1, FAILWELL_TIER_ESSENTIAL, NULL), FAILWELL_OK);
 
     /* A backwards `now` that is admitted leaves what the later time would. */
@@ -523,9 +524,9 @@ static void test_time_edges(void) {
     CHECK_EQ(failwell_limiter_snapshot(&lim, 1000, &snap), FAILWELL_OK);
     CHECK_EQ(snap.essential, 1);
     CHECK_EQ(snap.full_in, 20);
-    CHECK_EQ(failwell_limiter_acquire(&lim, 0, 1, FAILWELL_TIER_ESSENTIAL, &retry),
+    CHECK_EQ(failwell_limiter_acquire(&lim, 960, 1, FAILWELL_TIER_ESSENTIAL, &retry),
              FAILWELL_RATE_LIMITED);
-    CHECK_EQ(retry, 1000);
+    CHECK_EQ(retry, 40); /* tat 1020 + 10 - 960 - 30 */
 
     /* now = UINT64_MAX: admitting would need tat past UINT64_MAX; refused
      * as never on this clock, and nothing changes. */
@@ -561,6 +562,55 @@ static void test_time_edges(void) {
     CHECK_EQ(failwell_limiter_snapshot(&lim, 0, &snap), FAILWELL_OK);
     CHECK_EQ(snap.essential, 0);
     CHECK_EQ(snap.full_in, UINT64_MAX);
+}
+
+/* A `now` more than two buckets behind tat is a clock fault of the readings
+ * dated later: the limiter starts over from an empty bucket at that `now`. */
+static void test_clock_fault(void) {
+    static const uint64_t far[] = {UINT64_MAX - 100, UINT64_C(1) << 40, UINT64_MAX};
+    failwell_limiter_config_t c = config(1, 3, 10, 0, 0); /* a bucket of 30 ticks */
+    failwell_limiter_t lim;
+    failwell_limiter_snapshot_t snap;
+    uint64_t retry = SENTINEL64;
+    size_t i;
+
+    for (i = 0; i < sizeof far / sizeof far[0]; i++) {
+        failwell_status_t at_far;
+        CHECK_EQ(failwell_limiter_init(&lim, &c), FAILWELL_OK);
+        CHECK_EQ(failwell_limiter_acquire(&lim, 1000, 1, FAILWELL_TIER_ESSENTIAL, NULL),
+                 FAILWELL_OK);
+        at_far = failwell_limiter_acquire(&lim, far[i], 1, FAILWELL_TIER_ESSENTIAL, &retry);
+        if (far[i] == UINT64_MAX) {
+            /* Past the end of the range: refused, nothing recorded. */
+            CHECK_EQ(at_far, FAILWELL_RATE_LIMITED);
+            CHECK_EQ(retry, UINT64_MAX);
+            CHECK_EQ(failwell_limiter_acquire(&lim, 1005, 2, FAILWELL_TIER_ESSENTIAL, NULL),
+                     FAILWELL_OK);
+            continue;
+        }
+        CHECK_EQ(at_far, FAILWELL_OK);
+        /* Before the first sane request, the snapshot reads the fault as that
+         * request will: the empty bucket, writing nothing. */
+        CHECK_EQ(failwell_limiter_snapshot(&lim, 1005, &snap), FAILWELL_OK);
+        CHECK_EQ(snap.essential, 0);
+        CHECK_EQ(snap.full_in, 30);
+        /* The first sane request re-bases to the empty bucket at 1005 and is
+         * refused against it: 10 ticks, its own refill. */
+        CHECK_EQ(failwell_limiter_acquire(&lim, 1005, 1, FAILWELL_TIER_ESSENTIAL, &retry),
+                 FAILWELL_RATE_LIMITED);
+        CHECK_EQ(retry, 10);
+        CHECK_EQ(failwell_limiter_acquire(&lim, 1014, 1, FAILWELL_TIER_ESSENTIAL, NULL),
+                 FAILWELL_RATE_LIMITED);
+        CHECK_EQ(failwell_limiter_acquire(&lim, 1015, 1, FAILWELL_TIER_ESSENTIAL, &retry),
+                 FAILWELL_OK);
+        CHECK_EQ(retry, 0);
+        /* One bucket after the first sane `now`, the limiter works as before. */
+        CHECK_EQ(failwell_limiter_snapshot(&lim, 1045, &snap), FAILWELL_OK);
+        CHECK_EQ(snap.essential, 3);
+        CHECK_EQ(snap.full_in, 0);
+        CHECK_EQ(failwell_limiter_acquire(&lim, 1045, 3, FAILWELL_TIER_ESSENTIAL, NULL),
+                 FAILWELL_OK);
+    }
 }
 
 /* ---- contention ------------------------------------------------------- */
@@ -688,6 +738,7 @@ int main(void) {
     test_sustained_rate();
     test_tiers();
     test_time_edges();
+    test_clock_fault();
     test_contention();
     test_contention_tiers();
 

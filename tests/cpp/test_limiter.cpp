@@ -222,9 +222,14 @@ void test_decisions() {
   CHECK_EQ(d.status(), FAILWELL_INVALID_TIER);
 
   // Backwards and end-of-clock times are values, not crashes.
+  d = limiter.try_acquire(80);
+  CHECK_EQ(d.status(), FAILWELL_RATE_LIMITED);
+  CHECK_EQ(d.retry_after(), 40);  // tat 140 + 10 - 80 - 30
+  // More than two buckets (60 ticks) back is a clock fault: the empty bucket
+  // at 0, refused for 10 ticks.
   d = limiter.try_acquire(0);
   CHECK_EQ(d.status(), FAILWELL_RATE_LIMITED);
-  CHECK_EQ(d.retry_after(), 120);  // tat 140 + 10 - 0 - 30
+  CHECK_EQ(d.retry_after(), 10);
   d = limiter.try_acquire(UINT64_MAX);
   CHECK_EQ(d.status(), FAILWELL_RATE_LIMITED);
   CHECK_EQ(d.retry_after(), UINT64_MAX);
@@ -275,6 +280,23 @@ void test_snapshot_and_capacity() {
   const RateLimiter& view = limiter;
   CHECK_EQ(view.snapshot(0).full_in, 100);
   CHECK_EQ(view.capacity(Tier::Optional), 5);
+}
+
+void test_clock_fault() {
+  // interval 10, burst 3: a bucket of 30 ticks.
+  for (const std::uint64_t far : {UINT64_MAX - 100, std::uint64_t{1} << 40}) {
+    RateLimiter limiter({1, 3, 10});
+    CHECK(limiter.try_acquire(1000));
+    CHECK(limiter.try_acquire(far));
+    // The sane clock again: the far reading was a clock fault, and the
+    // limiter starts over from the empty bucket at 1005.
+    CHECK_EQ(limiter.snapshot(1005).full_in, 30);
+    const Decision d = limiter.try_acquire(1005);
+    CHECK_EQ(d.status(), FAILWELL_RATE_LIMITED);
+    CHECK_EQ(d.retry_after(), 10);
+    CHECK(limiter.try_acquire(1015));
+    CHECK_EQ(limiter.snapshot(1045).essential, 3);
+  }
 }
 
 void test_native_handle() {
@@ -418,6 +440,7 @@ int main() {
   test_config();
   test_decisions();
   test_snapshot_and_capacity();
+  test_clock_fault();
   test_native_handle();
   test_statics_and_members();
   test_contention();

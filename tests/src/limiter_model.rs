@@ -3,12 +3,21 @@
 //! The model keeps the bucket the obvious way, as "debt in ticks right after
 //! the latest admission" in `u128` (so nothing can overflow), and treats a
 //! `now` below the latest admission as that admission's time: time never
-//! runs backwards for the model. The limiter keeps one `u64` theoretical
-//! arrival time instead.
+//! runs backwards for the model, except at a clock fault or a reset. The
+//! limiter keeps one `u64` theoretical arrival time instead.
+//!
+//! The clock-fault rule, restated: the horizon is the bucket, `burst ×
+//! interval` ticks; a `now` that the bucket's end (latest admission plus
+//! debt) is more than two horizons ahead of is a fault of the readings
+//! before it, and the model starts over from the empty bucket at that `now`
+//! (its clock goes back to `now`, with a whole bucket of debt). A reset at
+//! `now` forgives the debt left past `now`: the model starts over from a
+//! full bucket at `now`, unless it was full there already.
 //!
 //! [`LimiterModel::step`] states the agreement: on a clock that does not go
-//! backwards the two decide exactly alike (same admissions, same
-//! `retry_after`, same snapshots); when it does go backwards, the limiter may
+//! backwards (or goes back far enough to be a fault) the two decide exactly
+//! alike (same admissions, same `retry_after`, same snapshots, before and
+//! after the request); when it goes back within the horizon, the limiter may
 //! refuse what the model admits but never the reverse, and its `retry_after`
 //! is exactly the model's debt plus the ticks the clock went back.
 
@@ -72,6 +81,40 @@ impl LimiterModel {
         })
     }
 
+    /// The end of the bucket: the latest admission's time plus its debt
+    /// (the limiter's `tat`).
+    fn end(&self) -> u128 {
+        self.latest.map_or(0, |(at, debt)| u128::from(at) + debt)
+    }
+
+    /// Whether a request at `now` finds a clock fault: the bucket's end more
+    /// than two horizons (two whole buckets) ahead of `now`.
+    pub fn clock_fault(&self, now: u64) -> bool {
+        self.end().saturating_sub(u128::from(now)) > 2 * self.limits[0]
+    }
+
+    /// After a clock fault at `now`, the empty bucket at `now`.
+    fn rebase(&mut self, now: u64) {
+        self.latest = Some((now, self.limits[0]));
+    }
+
+    /// The model as a request at `now` sees it: re-based if `now` finds a
+    /// clock fault.
+    fn as_seen(&self, now: u64) -> Self {
+        let mut seen = self.clone();
+        if seen.clock_fault(now) {
+            seen.rebase(now);
+        }
+        seen
+    }
+
+    /// A reset at `now`: the debt past `now` forgiven.
+    fn reset_at(&mut self, now: u64) {
+        if self.end() > u128::from(now) {
+            self.latest = Some((now, 0));
+        }
+    }
+
     /// The model's clock and debt at `now`: time never runs backwards.
     fn clock_and_debt(&self, now: u64) -> (u64, u128) {
         match self.latest {
@@ -83,16 +126,25 @@ impl LimiterModel {
         }
     }
 
+    /// The refusal of `cost` units of `tier` whatever the time, if any:
+    /// such a request never reaches the bucket (nor re-bases it).
+    fn refused_anyway(&self, cost: u32, tier: Tier) -> Option<Rejection> {
+        if cost == 0 {
+            Some(Rejection::ZeroCost)
+        } else if u128::from(cost) * self.interval > self.limits[index(tier)] {
+            Some(Rejection::CostExceedsCapacity)
+        } else {
+            None
+        }
+    }
+
     /// What the model decides for `cost` units of `tier` at `now`.
     pub fn decide(&self, now: u64, cost: u32, tier: Tier) -> Verdict {
+        if let Some(rejection) = self.refused_anyway(cost, tier) {
+            return Verdict::Refuse(rejection);
+        }
         let limit = self.limits[index(tier)];
         let cost_ticks = u128::from(cost) * self.interval;
-        if cost == 0 {
-            return Verdict::Refuse(Rejection::ZeroCost);
-        }
-        if cost_ticks > limit {
-            return Verdict::Refuse(Rejection::CostExceedsCapacity);
-        }
         let (t, debt) = self.clock_and_debt(now);
         if u128::from(t) + debt + cost_ticks > u128::from(u64::MAX) {
             return Verdict::Refuse(Rejection::RateLimited {
@@ -114,10 +166,11 @@ impl LimiterModel {
     }
 
     /// Units each tier could take at `now` and ticks until full, as the
-    /// limiter reports them: debt measured to `now` itself, and only what
-    /// still fits below `u64::MAX`.
+    /// limiter reports them: debt measured to `now` itself (a clock fault
+    /// read as the empty bucket at `now`), and only what still fits below
+    /// `u64::MAX`.
     pub fn snapshot(&self, now: u64) -> ([u32; 3], u64) {
-        let tat = self.latest.map_or(0, |(at, debt)| u128::from(at) + debt);
+        let tat = self.as_seen(now).end();
         let debt = tat.saturating_sub(u128::from(now));
         let headroom = u128::from(u64::MAX) - tat.max(u128::from(now));
         let units = |limit: u128| {
@@ -135,9 +188,10 @@ impl LimiterModel {
     }
 
     /// Runs one request through `limiter` and the model and checks that they
-    /// agree (see the module docs), then that their snapshots agree. Keeps
-    /// the model in step with the limiter. Returns the limiter's answer, or
-    /// `Err` describing a disagreement.
+    /// agree (see the module docs), and that their snapshots agree before
+    /// and after it. Keeps the model in step with the limiter (re-based on a
+    /// clock fault). Returns the limiter's answer, or `Err` describing a
+    /// disagreement.
     pub fn step(
         &mut self,
         limiter: &RateLimiter,
@@ -145,6 +199,10 @@ impl LimiterModel {
         cost: u32,
         tier: Tier,
     ) -> Result<Result<(), Rejection>, String> {
+        self.compare_snapshots(limiter, now, "before the request")?;
+        if self.refused_anyway(cost, tier).is_none() && self.clock_fault(now) {
+            self.rebase(now);
+        }
         let expected = self.decide(now, cost, tier);
         let actual = limiter.try_acquire(now, cost, tier);
         let (t, debt) = self.clock_and_debt(now);
@@ -179,6 +237,20 @@ impl LimiterModel {
                 ))
             }
         }
+        self.compare_snapshots(limiter, now, "after the request")?;
+        Ok(actual)
+    }
+
+    /// Resets `limiter` and the model at `now`, then checks that their
+    /// snapshots agree; `Err` describes a disagreement.
+    pub fn reset(&mut self, limiter: &RateLimiter, now: u64) -> Result<(), String> {
+        limiter.reset(now);
+        self.reset_at(now);
+        self.compare_snapshots(limiter, now, "after a reset")
+    }
+
+    /// Checks that the limiter's snapshot at `now` is the model's.
+    fn compare_snapshots(&self, limiter: &RateLimiter, now: u64, when: &str) -> Result<(), String> {
         let snapshot = limiter.snapshot(now);
         let got = (
             [snapshot.essential, snapshot.important, snapshot.optional],
@@ -187,9 +259,9 @@ impl LimiterModel {
         let want = self.snapshot(now);
         if got != want {
             return Err(format!(
-                "snapshot at now={now}: limiter {got:?}, model {want:?}"
+                "snapshot at now={now} {when}: limiter {got:?}, model {want:?}"
             ));
         }
-        Ok(actual)
+        Ok(())
     }
 }

@@ -1,16 +1,22 @@
 //! Long-run deterministic simulation of the rate limiter: three simulated
 //! months of microsecond ticks from a wrapping 32-bit counter (about 1,800
-//! wraps through `TickExtender`), then a jump to just below `u64::MAX`,
-//! checking at every step:
+//! wraps through `TickExtender`), with now and then one spurious reading far
+//! in the future (`u64::MAX`, just below it, `2^40` ticks ahead, or just
+//! past two buckets ahead), then a jump to just below `u64::MAX` and back to
+//! the true time, checking at every step:
 //!
 //! - agreement with the reference model (`LimiterModel::step`);
-//! - no over-admission: over any span of time `[a, b]`, admitted units never
-//!   exceed `burst + (b - a) / interval` (checked in O(1) per step with a
-//!   running minimum);
+//! - no over-admission on the true clock: over any span of time `[a, b]`,
+//!   units admitted at true times never exceed `burst + (b - a) / interval`
+//!   (checked in O(1) per step with a running minimum); an admission at a
+//!   spurious reading does not count, and must not let the true clock
+//!   admit more;
 //! - `retry_after` honoured: a refused request retried exactly `retry_after`
 //!   ticks later is admitted, and one tick earlier is still refused;
 //! - no stuck state: after a quiet spell of `burst × interval` ticks the whole
-//!   burst is available again.
+//!   burst is available again, and after a spurious reading was admitted,
+//!   the first request at the true time is refused against the empty bucket
+//!   (a clock fault) and the whole burst is back one bucket later.
 
 use failwell::time::TickExtender;
 use failwell::{LimiterConfig, RateLimiter, Rejection, Tier};
@@ -69,6 +75,10 @@ struct Sim {
     refused: u64,
     retries_checked: u64,
     recoveries_checked: u64,
+    /// Where the debt of an admitted spurious reading ends, until the true
+    /// clock has seen it.
+    glitch_end: Option<u64>,
+    faults_checked: u64,
 }
 
 impl Sim {
@@ -90,6 +100,70 @@ impl Sim {
             refused: 0,
             retries_checked: 0,
             recoveries_checked: 0,
+            glitch_end: None,
+            faults_checked: 0,
+        }
+    }
+
+    /// Ticks of one whole bucket: the limiter's horizon.
+    fn horizon(&self) -> u64 {
+        u64::try_from(self.conformance.burst_ticks).unwrap()
+    }
+
+    /// A request at a spurious reading `far`, off the true clock: checked
+    /// against the model, not counted as an admission on the true clock.
+    fn glitch(&mut self, far: u64) {
+        let result = self
+            .model
+            .step(&self.limiter, far, 1, Tier::Essential)
+            .unwrap_or_else(|e| panic!("{e}"));
+        if result.is_ok() {
+            self.glitch_end = Some(far + self.limiter.snapshot(far).full_in);
+        }
+    }
+
+    /// The checks of a step at the true time `now` after a quiet spell
+    /// since `quiet_since`: a clock fault if a spurious reading's debt ends
+    /// more than two buckets ahead, else the quiet spell's refill once no
+    /// such debt is left.
+    fn check_time(&mut self, now: u64, quiet_since: u64) {
+        match self.glitch_end {
+            Some(end) if end.saturating_sub(now) > 2 * self.horizon() => self.check_fault(now),
+            // Within the horizon: the spurious admission's debt is real.
+            Some(end) if now < end => {}
+            _ => {
+                self.glitch_end = None;
+                self.check_recovered(now, quiet_since);
+            }
+        }
+    }
+
+    /// The first request at the true time `now` after an admitted spurious
+    /// reading at least two buckets ahead: refused against the empty bucket
+    /// at `now`, exactly, and the whole burst back one bucket later.
+    fn check_fault(&mut self, now: u64) {
+        let interval = u64::try_from(self.conformance.interval).unwrap();
+        assert_eq!(
+            self.request(now, 1, Tier::Essential),
+            Err(Rejection::RateLimited {
+                retry_after: interval
+            }),
+            "clock fault at {now}"
+        );
+        let full = self.limiter.snapshot(now + self.horizon());
+        assert_eq!((full.essential, full.full_in), (self.config.burst, 0));
+        self.glitch_end = None;
+        self.faults_checked += 1;
+    }
+
+    /// A spurious reading ahead of `now`: at or near the end of the tick
+    /// range, `2^40` ticks ahead, or just past two buckets ahead.
+    fn far_reading(&mut self, now: u64) -> u64 {
+        match self.rng.below(4) {
+            0 => u64::MAX,
+            1 => u64::MAX - self.rng.below(2 * self.horizon()),
+            2 => now + (1 << 40),
+            _ => now + 2 * self.horizon() + 1 + self.rng.below(1_000),
         }
     }
 
@@ -173,13 +247,18 @@ fn run(config: LimiterConfig, seed: u64, months: u64) -> Sim {
         if now >> 32 != before >> 32 {
             wraps += 1;
         }
-        sim.check_recovered(now, quiet_since);
+        sim.check_time(now, quiet_since);
         let after = sim.step(now);
         if after != now {
             // A retry moved time on; keep the counter fed with it.
             time = after;
             let raw = u32::try_from(time & u64::from(u32::MAX)).unwrap();
             assert_eq!(counter.extend(raw), time);
+        }
+        // About every 20,000 steps, one spurious reading far ahead.
+        if sim.rng.below(20_000) == 0 {
+            let far = sim.far_reading(time);
+            sim.glitch(far);
         }
     }
     assert!(wraps >= 1_000, "only {wraps} u32 wraps simulated");
@@ -189,20 +268,33 @@ fn run(config: LimiterConfig, seed: u64, months: u64) -> Sim {
     // with "never".
     let mut now = u64::MAX - 400 * SECOND;
     sim.check_recovered(now, time);
+    let conformance = (sim.conformance.admitted, sim.conformance.min_before);
     while now < u64::MAX - 1_000 {
         now += sim.rng.below(2 * SECOND).min(u64::MAX - now);
         now = sim.step(now);
     }
-    eprintln!(
-        "{:?}: {wraps} u32 wraps, {} admitted, {} refused, {} retry_after checks, {} recovery checks",
-        sim.config, sim.admitted, sim.refused, sim.retries_checked, sim.recoveries_checked
-    );
     assert!(matches!(
         sim.limiter.try_acquire(u64::MAX, 1, Tier::Essential),
         Err(Rejection::RateLimited {
             retry_after: u64::MAX
         })
     ));
+    // Back to the true time: the end of the range was a clock fault, and
+    // the true clock admits no more than it would have without it.
+    (sim.conformance.admitted, sim.conformance.min_before) = conformance;
+    sim.check_fault(time + 1);
+    let back = time + 1 + sim.horizon();
+    assert_eq!(sim.request(back, sim.config.burst, Tier::Essential), Ok(()));
+    eprintln!(
+        "{:?}: {wraps} u32 wraps, {} admitted, {} refused, {} retry_after checks, {} recovery checks, \
+         {} clock faults",
+        sim.config,
+        sim.admitted,
+        sim.refused,
+        sim.retries_checked,
+        sim.recoveries_checked,
+        sim.faults_checked
+    );
     sim
 }
 
@@ -221,6 +313,11 @@ fn three_months_of_microsecond_ticks_with_tiers() {
         sim.refused
     );
     assert!(sim.retries_checked > 10_000 && sim.recoveries_checked > 1_000);
+    assert!(
+        sim.faults_checked > 20,
+        "{} clock faults",
+        sim.faults_checked
+    );
 }
 
 #[test]
@@ -234,4 +331,9 @@ fn three_months_with_a_rate_that_does_not_divide_the_period() {
         sim.refused
     );
     assert!(sim.retries_checked > 10_000 && sim.recoveries_checked > 1_000);
+    assert!(
+        sim.faults_checked > 20,
+        "{} clock faults",
+        sim.faults_checked
+    );
 }

@@ -59,6 +59,8 @@ static WRAP: RateLimiter = limiter(LimiterConfig::new(1, 1_000, 2));
 static BACKWARDS: RateLimiter = limiter(LimiterConfig::new(10, 1_000, 5));
 /// Same shape as `BURST`, for `now = u64::MAX`.
 static CLOCK_JUMP: RateLimiter = limiter(LimiterConfig::new(10, 1_000, 5));
+/// Same shape as `BURST`, for far-future readings and reset.
+static CLOCK_FAULT: RateLimiter = limiter(LimiterConfig::new(10, 1_000, 5));
 /// Same shape as `BURST`, shared by the main thread and the PendSV handler.
 static SHARED: RateLimiter = limiter(LimiterConfig::new(10, 1_000, 5));
 /// One unit per 1_000 ticks, no burst: both contexts call it at [`now`].
@@ -272,22 +274,25 @@ fn tick_extender(c: &mut Checks) {
     c.eq("wrap: reading after the wrap", after, (1 << 32) + 500);
     c.eq("wrap: admitted 1000 ticks on", WRAP.try_acquire(after, 1, E), Ok(()));
     c.eq("wrap: then refused", WRAP.try_acquire(after, 1, E), limited(1_000));
-    // The raw reading would look like time going back by 2^32 ticks.
-    c.eq("wrap: raw reading refused", WRAP.try_acquire(500, 1, E), limited((1 << 32) + 1_000));
+    // The raw reading looks like time going back by 2^32 ticks, far more than
+    // two buckets: a clock fault of the extended readings. The limiter starts
+    // over from the empty bucket at 500.
+    c.eq("wrap: raw reading is a clock fault", WRAP.try_acquire(500, 1, E), limited(1_000));
+    c.eq("wrap: empty bucket at 500", WRAP.snapshot(500), snapshot(0, 0, 0, 2_000));
 }
 
-/// An earlier `now` can only refuse more, and when it admits, leaves the
-/// state admitting at the latest time would have.
+/// An earlier `now`, by up to two buckets, can only refuse more, and when it
+/// admits, leaves the state admitting at the latest time would have.
 fn backwards(c: &mut Checks) {
     const E: Tier = Tier::Essential;
     let b = &BACKWARDS;
     c.eq("backwards: burst at 5000", b.try_acquire(5_000, 5, E), Ok(()));
-    c.eq("backwards: at 4000 refused", b.try_acquire(4_000, 1, E), limited(1_100));
-    c.eq("backwards: snapshot at 4000", b.snapshot(4_000), snapshot(0, 0, 0, 1_500));
+    c.eq("backwards: at 4600 refused", b.try_acquire(4_600, 1, E), limited(500));
+    c.eq("backwards: snapshot at 4600", b.snapshot(4_600), snapshot(0, 0, 0, 900));
     c.eq("backwards: forward to 5600", b.try_acquire(5_600, 1, E), Ok(()));
     c.eq("backwards: 50 back, admitted", b.try_acquire(5_550, 1, E), Ok(()));
     c.eq("backwards: state as if at 5600", b.snapshot(5_600), snapshot(3, 3, 3, 200));
-    c.eq("backwards: to 0 refused", b.try_acquire(0, 1, E), limited(5_400));
+    c.eq("backwards: two buckets back, refused", b.try_acquire(4_800, 1, E), limited(600));
     c.eq("backwards: refusal left state", b.snapshot(5_600), snapshot(3, 3, 3, 200));
 }
 
@@ -302,6 +307,24 @@ fn clock_jump(c: &mut Checks) {
     c.eq("u64::MAX: snapshot 250 before", j.snapshot(u64::MAX - 250), snapshot(2, 2, 2, 0));
     c.eq("u64::MAX: sane clock, full burst", j.try_acquire(1_000, 5, E), Ok(()));
     c.eq("u64::MAX: sane clock, 6th refused", j.try_acquire(1_000, 1, E), limited(100));
+}
+
+/// A far-future reading, once the clock is sane again, is a clock fault: the
+/// limiter starts over from an empty bucket. Reset fills the bucket at once.
+fn clock_fault(c: &mut Checks) {
+    const E: Tier = Tier::Essential;
+    let f = &CLOCK_FAULT;
+    c.eq("fault: sane admission", f.try_acquire(1_000, 1, E), Ok(()));
+    c.eq("fault: 2^40 admitted", f.try_acquire(1 << 40, 1, E), Ok(()));
+    c.eq("fault: snapshot reads it empty", f.snapshot(1_000), snapshot(0, 0, 0, 500));
+    c.eq("fault: first sane request refused", f.try_acquire(1_000, 1, E), limited(100));
+    c.eq("fault: admitted a unit later", f.try_acquire(1_100, 1, E), Ok(()));
+    c.eq("fault: refilled on schedule", f.snapshot(1_600), snapshot(5, 5, 5, 0));
+    c.eq("fault: u64::MAX - 100 admitted", f.try_acquire(u64::MAX - 100, 1, E), Ok(()));
+    c.eq("fault: sane again, refused", f.try_acquire(2_000, 2, E), limited(200));
+    f.reset(2_000);
+    c.eq("fault: full after reset", f.snapshot(2_000), snapshot(5, 5, 5, 0));
+    c.eq("fault: burst after reset", f.try_acquire(2_000, 5, E), Ok(()));
 }
 
 /// Every invalid config is refused with its reason; a valid one is accepted.
@@ -411,6 +434,7 @@ fn main() -> ! {
     tick_extender(&mut checks);
     backwards(&mut checks);
     clock_jump(&mut checks);
+    clock_fault(&mut checks);
     bad_configs(&mut checks);
     interrupt(&mut checks);
     shared_clock(&mut checks);

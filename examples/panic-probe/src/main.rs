@@ -223,6 +223,11 @@ fn probe_try_acquire(
 }
 
 #[inline(never)]
+fn probe_reset(limiter: &RateLimiter, now: u64) {
+    limiter.reset(now);
+}
+
+#[inline(never)]
 fn probe_snapshot(limiter: &RateLimiter, now: u64) -> Snapshot {
     limiter.snapshot(now)
 }
@@ -330,6 +335,7 @@ fn core_api() {
         probe_try_acquire as fn(&RateLimiter, u64, u32, Tier) -> Result<(), Rejection>,
     )(limiter, input(now), input(3), tier);
     let rejection = acquired.err().unwrap_or(Rejection::ZeroCost);
+    input(probe_reset as fn(&RateLimiter, u64))(limiter, input(now));
     let snapshot = input(probe_snapshot as fn(&RateLimiter, u64) -> Snapshot)(limiter, input(now));
     sink(input(probe_capacity as fn(&RateLimiter, Tier) -> u32)(
         limiter, other,

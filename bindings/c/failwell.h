@@ -436,7 +436,10 @@ failwell_status_t failwell_limiter_init(failwell_limiter_t *limiter,
 //
 // - FAILWELL_OK: admitted; `*retry_after` = 0.
 // - FAILWELL_RATE_LIMITED: not now; `*retry_after` = ticks until this same
-//   request would be admitted (UINT64_MAX: never on this clock).
+//   request would be admitted (UINT64_MAX: never on this clock). A `now`
+//   more than two whole buckets (2 x burst x interval ticks) behind the
+//   limiter's time is a clock fault of the later reading: the limiter
+//   starts over from an empty bucket at `now` and refuses against it.
 // - FAILWELL_COST_EXCEEDS_CAPACITY: never; `*retry_after` = UINT64_MAX.
 // - FAILWELL_ZERO_COST, FAILWELL_INVALID_TIER, FAILWELL_NULL_POINTER,
 //   FAILWELL_MISALIGNED, FAILWELL_UNINITIALIZED: nothing happened and
@@ -454,6 +457,21 @@ failwell_status_t failwell_limiter_acquire(failwell_limiter_t *limiter,
                                            uint32_t cost,
                                            failwell_tier_t tier,
                                            uint64_t *retry_after);
+
+// Makes `limiter`'s bucket full at `now`, from any state (an operator's
+// action, e.g. after the clock read far ahead). A bucket already full at
+// `now` is left as it is.
+//
+// Returns FAILWELL_OK, FAILWELL_NULL_POINTER, FAILWELL_MISALIGNED or
+// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe.
+//
+// # Safety
+//
+// `limiter` must be NULL or valid for reads of `sizeof(failwell_limiter_t)`
+// bytes.
+FAILWELL_MUST_USE
+failwell_status_t failwell_limiter_reset(failwell_limiter_t *limiter,
+                                         uint64_t now);
 
 // Writes what each tier could take at `now` to `*snapshot`.
 //

@@ -220,6 +220,14 @@ class RateLimiter {
     return Decision(status, retry_after);
   }
 
+  /// Makes the bucket full at `now`, from any state: an operator's action,
+  /// e.g. after the clock read far ahead. A bucket already full at `now` is
+  /// left as it is. Thread-safe; never throws.
+  void reset(std::uint64_t now) noexcept {
+    const Status status = failwell_limiter_reset(&raw_, now);
+    (void)status;  // FAILWELL_OK for a constructed limiter
+  }
+
   /// What each tier could take at `now`. Thread-safe; never throws.
   Snapshot snapshot(std::uint64_t now) const noexcept {
     failwell_limiter_snapshot_t s{};

@@ -102,7 +102,10 @@ pub unsafe extern "C" fn failwell_limiter_init(
 ///
 /// - FAILWELL_OK: admitted; `*retry_after` = 0.
 /// - FAILWELL_RATE_LIMITED: not now; `*retry_after` = ticks until this same
-///   request would be admitted (UINT64_MAX: never on this clock).
+///   request would be admitted (UINT64_MAX: never on this clock). A `now`
+///   more than two whole buckets (2 x burst x interval ticks) behind the
+///   limiter's time is a clock fault of the later reading: the limiter
+///   starts over from an empty bucket at `now` and refuses against it.
 /// - FAILWELL_COST_EXCEEDS_CAPACITY: never; `*retry_after` = UINT64_MAX.
 /// - FAILWELL_ZERO_COST, FAILWELL_INVALID_TIER, FAILWELL_NULL_POINTER,
 ///   FAILWELL_MISALIGNED, FAILWELL_UNINITIALIZED: nothing happened and
@@ -137,6 +140,31 @@ pub unsafe extern "C" fn failwell_limiter_acquire(
         // SAFETY: NULL or writable per the contract.
         unsafe { write_opt(retry_after, wait) };
         result
+    })())
+}
+
+/// Makes `limiter`'s bucket full at `now`, from any state (an operator's
+/// action, e.g. after the clock read far ahead). A bucket already full at
+/// `now` is left as it is.
+///
+/// Returns FAILWELL_OK, FAILWELL_NULL_POINTER, FAILWELL_MISALIGNED or
+/// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe.
+///
+/// # Safety
+///
+/// `limiter` must be NULL or valid for reads of `sizeof(failwell_limiter_t)`
+/// bytes.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn failwell_limiter_reset(
+    limiter: *mut failwell_limiter_t,
+    now: u64,
+) -> failwell_status_t {
+    status((|| {
+        // SAFETY: readable per the contract; `get` checks the rest.
+        let limiter = unsafe { object::get::<RateLimiter>(limiter) }?;
+        limiter.reset(now);
+        Ok(())
     })())
 }
 

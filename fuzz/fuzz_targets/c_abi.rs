@@ -6,16 +6,18 @@
 //! bounds), filled from the input: zeroes, one repeated byte, or arbitrary
 //! bytes. Then an arbitrary sequence of calls and memory operations:
 //! `failwell_limiter_init` (re-init included) with arbitrary configs,
-//! `_acquire`, `_snapshot`, `_capacity` with arbitrary `now`, cost and tier
-//! (any `u32`), each with a NULL, aligned or misaligned object pointer and
-//! NULL or valid out-pointers; `failwell_status_str` of any `u32`;
+//! `_acquire`, `_reset`, `_snapshot`, `_capacity` with arbitrary `now`, cost
+//! and tier (any `u32`), each with a NULL, aligned or misaligned object
+//! pointer and NULL or valid out-pointers; `failwell_status_str` of any `u32`;
 //! `failwell_version`; memcpy of one slot onto another (copying or moving an
 //! initialised object); overwriting single bytes of the storage.
 //!
 //! The target keeps a shadow of every slot: a pattern the C tests promise is
 //! refused (zeroes, one repeated byte), arbitrary bytes, or a limiter
 //! initialised at some slot, with a Rust `RateLimiter` of the same config
-//! that has admitted the same requests. It checks:
+//! that has been through the same requests and resets (and the reference
+//! model, `failwell_tests::limiter_model::LimiterModel`, in step with it).
+//! It checks:
 //!
 //! - every status is a known `failwell_status_t`, one the function's
 //!   documentation lists, and `failwell_status_str` names it (never NULL,
@@ -29,10 +31,12 @@
 //!   returns exactly what the Rust API returns for the same config and
 //!   history, writes the documented out-values (`retry_after` 0 when
 //!   admitted, `UINT64_MAX` when the cost exceeds the capacity, > 0 when rate
-//!   limited), and writes no storage but its own (only admissions write);
+//!   limited), and writes no storage but its own (only admissions, resets
+//!   and the re-base of a clock fault write);
 //! - an initialised limiter never admits more than its burst at one fixed
 //!   `now`, nor more than the burst less the reserves a tier may not take,
-//!   and its snapshot and capacities stay within those bounds;
+//!   between two clock faults or resets (each starts the bucket over), and
+//!   its snapshot and capacities stay within those bounds;
 //! - arbitrary bytes (including an initialised object with some bytes
 //!   overwritten) give only statuses the function may return and keep the
 //!   out-pointer rules, without crashing (AddressSanitizer watches the
@@ -57,10 +61,11 @@ use failwell::{LimiterConfig, RateLimiter, Rejection, Tier};
 use failwell_ffi::failwell_status_t::{self, *};
 use failwell_ffi::{
     failwell_limiter_acquire, failwell_limiter_capacity, failwell_limiter_config_t,
-    failwell_limiter_init, failwell_limiter_snapshot, failwell_limiter_snapshot_t,
-    failwell_limiter_t, failwell_tier_t, failwell_version, FAILWELL_LIMITER_WORDS,
-    FAILWELL_VERSION_MAJOR, FAILWELL_VERSION_MINOR, FAILWELL_VERSION_PATCH,
+    failwell_limiter_init, failwell_limiter_reset, failwell_limiter_snapshot,
+    failwell_limiter_snapshot_t, failwell_limiter_t, failwell_tier_t, failwell_version,
+    FAILWELL_LIMITER_WORDS, FAILWELL_VERSION_MAJOR, FAILWELL_VERSION_MINOR, FAILWELL_VERSION_PATCH,
 };
+use failwell_tests::limiter_model::LimiterModel;
 use libfuzzer_sys::fuzz_target;
 
 use common::{
@@ -109,6 +114,10 @@ enum Op {
         now: Now,
         cost: u8,
         tier: TierArg,
+    },
+    Reset {
+        limiter: ObjPtr,
+        now: Now,
     },
     Snapshot {
         limiter: ObjPtr,
@@ -204,15 +213,30 @@ impl CostArg {
     }
 }
 
-/// A limiter as the Rust API sees it: same config, same admissions.
+/// A call that changed a limiter's state.
+#[derive(Clone, Copy, Debug)]
+enum Change {
+    /// An acquire that was admitted, or re-based a clock fault.
+    Acquire {
+        now: u64,
+        cost: u32,
+        tier: Tier,
+        result: Result<(), Rejection>,
+    },
+    Reset(u64),
+}
+
+/// A limiter as the Rust API sees it: same config, same calls.
 struct Shadow {
     home: usize,
     config: LimiterConfig,
     limiter: RateLimiter,
-    /// Admissions in order, to rebuild the state of a copy.
-    admitted: Vec<(u64, u32, Tier)>,
-    /// Per `now`: units admitted at it of any tier, of Important or
-    /// Optional, and of Optional.
+    /// The reference model in step with `limiter`: it tells a clock fault.
+    model: LimiterModel,
+    /// The calls that changed the state, in order, to rebuild a copy.
+    changes: Vec<Change>,
+    /// Per `now`, since the latest clock fault or reset: units admitted at
+    /// it of any tier, of Important or Optional, and of Optional.
     at: BTreeMap<u64, [u64; 3]>,
 }
 
@@ -222,9 +246,47 @@ impl Shadow {
             home,
             config,
             limiter: RateLimiter::new(config).ok()?,
-            admitted: Vec::new(),
+            model: LimiterModel::new(&config)?,
+            changes: Vec::new(),
             at: BTreeMap::new(),
         })
+    }
+
+    /// Runs a valid request (cost > 0, a known tier) through the limiter
+    /// and the model: the Rust API's answer, and whether it re-based a
+    /// clock fault. Records the change, if any.
+    fn acquire(&mut self, now: u64, cost: u32, tier: Tier) -> (Result<(), Rejection>, bool) {
+        let fault = self.model.clock_fault(now);
+        let result = self
+            .model
+            .step(&self.limiter, now, cost, tier)
+            .unwrap_or_else(|disagreement| panic!("{:?}: {disagreement}", self.config));
+        // A request that reaches the bucket at a fault is refused, rate
+        // limited; one whose cost is above the capacity never reaches it.
+        let rebased = fault && matches!(result, Err(Rejection::RateLimited { .. }));
+        if rebased {
+            self.at.clear();
+        }
+        if result.is_ok() || rebased {
+            self.changes.push(Change::Acquire {
+                now,
+                cost,
+                tier,
+                result,
+            });
+        }
+        if result.is_ok() {
+            self.record(now, cost, tier);
+        }
+        (result, rebased)
+    }
+
+    fn reset(&mut self, now: u64) {
+        self.model
+            .reset(&self.limiter, now)
+            .unwrap_or_else(|disagreement| panic!("{:?}: {disagreement}", self.config));
+        self.changes.push(Change::Reset(now));
+        self.at.clear();
     }
 
     /// The largest cost of `tier` from the config alone.
@@ -239,8 +301,8 @@ impl Shadow {
         }
     }
 
+    /// Counts an admission at `now` and checks the per-`now` bounds.
     fn record(&mut self, now: u64, cost: u32, tier: Tier) {
-        self.admitted.push((now, cost, tier));
         let caps = Tier::ALL.map(|lower| self.capacity(lower));
         let sums = self.at.entry(now).or_default();
         for (i, sum) in sums.iter_mut().enumerate() {
@@ -266,19 +328,30 @@ impl common::Shadow for Shadow {
         self.home
     }
 
-    /// A copy of the state: the same config with the same admissions.
+    /// A copy of the state: the same config through the same changes.
     fn duplicate(&self) -> Shadow {
         let limiter = RateLimiter::new(self.config).expect("the config was accepted before");
-        for &(now, cost, tier) in &self.admitted {
-            limiter
-                .try_acquire(now, cost, tier)
-                .expect("replaying an admission admits it again");
+        for &change in &self.changes {
+            match change {
+                Change::Acquire {
+                    now,
+                    cost,
+                    tier,
+                    result,
+                } => assert_eq!(
+                    limiter.try_acquire(now, cost, tier),
+                    result,
+                    "replaying {change:?}"
+                ),
+                Change::Reset(now) => limiter.reset(now),
+            }
         }
         Shadow {
             home: self.home,
             config: self.config,
             limiter,
-            admitted: self.admitted.clone(),
+            model: self.model.clone(),
+            changes: self.changes.clone(),
             at: self.at.clone(),
         }
     }
@@ -328,6 +401,10 @@ impl Harness {
                         break;
                     }
                 }
+            }
+            Op::Reset { limiter, now } => {
+                self.now = now.apply(self.now);
+                self.reset(limiter);
             }
             Op::Snapshot { limiter, now, out } => {
                 self.now = now.apply(self.now);
@@ -422,12 +499,8 @@ impl Harness {
                 _ => assert_eq!(retry, SENTINEL64, "{status:?} wrote retry_after"),
             }
         }
-        self.storage.check_writes(
-            &before,
-            obj,
-            status == FAILWELL_OK,
-            format_args!("acquire: {status:?}"),
-        );
+        // Admissions write; so does the re-base of a clock fault, refused.
+        let mut may_write = status == FAILWELL_OK;
 
         let rust_tier = Tier::from_u32(tier);
         let mut problems = Vec::new();
@@ -444,18 +517,21 @@ impl Harness {
                 &problems,
                 format_args!("acquire {obj:?} cost={cost} tier={tier}"),
             ),
-            Target::Unknown => assert!(
-                !matches!(status, FAILWELL_NULL_POINTER | FAILWELL_MISALIGNED),
-                "acquire on aligned, non-null storage: {status:?}"
-            ),
+            Target::Unknown => {
+                assert!(
+                    !matches!(status, FAILWELL_NULL_POINTER | FAILWELL_MISALIGNED),
+                    "acquire on aligned, non-null storage: {status:?}"
+                );
+                // Bytes that pass for a limiter may hold a clock fault.
+                may_write |= status == FAILWELL_RATE_LIMITED;
+            }
             Target::Live(slot) => {
                 let shadow = self.storage.shadow(slot);
                 match rust_tier {
                     Some(rust_tier) if cost > 0 => {
-                        let (expected, wait) = match shadow
-                            .limiter
-                            .try_acquire(now, cost, rust_tier)
-                        {
+                        let (result, rebased) = shadow.acquire(now, cost, rust_tier);
+                        may_write |= rebased;
+                        let (expected, wait) = match result {
                             Ok(()) => (FAILWELL_OK, 0),
                             Err(Rejection::RateLimited { retry_after }) => {
                                 (FAILWELL_RATE_LIMITED, retry_after)
@@ -476,9 +552,6 @@ impl Harness {
                                 "retry_after at now={now} cost={cost} tier={tier}"
                             );
                         }
-                        if status == FAILWELL_OK {
-                            shadow.record(now, cost, rust_tier);
-                        }
                     }
                     _ => assert_one_of(
                         status,
@@ -488,7 +561,32 @@ impl Harness {
                 }
             }
         }
+        self.storage
+            .check_writes(&before, obj, may_write, format_args!("acquire: {status:?}"));
         status
+    }
+
+    fn reset(&mut self, obj: ObjPtr) {
+        let before = self.storage.bytes();
+        let now = self.now;
+        // SAFETY: the object NULL or within our buffer.
+        let status = unsafe { failwell_limiter_reset(self.storage.pointer(obj), now) };
+        check_known(status, common::OBJECT_STATUSES);
+        self.storage
+            .check_writes(&before, obj, status == FAILWELL_OK, "reset");
+        match self.storage.target(obj) {
+            Target::Refused(error) => {
+                assert_refused(status, error, &[], format_args!("reset {obj:?}"));
+            }
+            Target::Unknown => assert!(
+                matches!(status, FAILWELL_OK | FAILWELL_UNINITIALIZED),
+                "reset on aligned, non-null storage: {status:?}"
+            ),
+            Target::Live(slot) => {
+                assert_eq!(status, FAILWELL_OK, "reset of a live limiter");
+                self.storage.shadow(slot).reset(now);
+            }
+        }
     }
 
     fn snapshot(&mut self, obj: ObjPtr, out: bool) {

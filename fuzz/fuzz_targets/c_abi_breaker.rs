@@ -118,7 +118,7 @@ use libfuzzer_sys::fuzz_target;
 
 use common::{
     assert_one_of, assert_refused, check_known, check_status_str, out_ptr, ConfigSpace, Fill,
-    Input, Now, ObjPtr, Target, TierArg, SENTINEL32, SENTINEL64,
+    Input, Now, ObjPtr, Target, TierArg, OBJECT_STATUSES, SENTINEL32, SENTINEL64,
 };
 
 /// The Rust breaker behind a `failwell_breaker_t`.
@@ -210,12 +210,6 @@ const REPORT_STATUSES: &[failwell_status_t] = &[
     FAILWELL_PERMIT_STALE,
     FAILWELL_PERMIT_SPENT,
     FAILWELL_PERMIT_INVALID,
-    FAILWELL_NULL_POINTER,
-    FAILWELL_MISALIGNED,
-    FAILWELL_UNINITIALIZED,
-];
-const OBJECT_STATUSES: &[failwell_status_t] = &[
-    FAILWELL_OK,
     FAILWELL_NULL_POINTER,
     FAILWELL_MISALIGNED,
     FAILWELL_UNINITIALIZED,

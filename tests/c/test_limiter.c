@@ -107,6 +107,8 @@ static void check_refused_everywhere(failwell_limiter_t *lim, failwell_status_t 
     check_eq(failwell_limiter_capacity(lim, FAILWELL_TIER_ESSENTIAL, &capacity), expected,
              "capacity status", __FILE__, line);
     check_eq(capacity, SENTINEL32, "capacity untouched", __FILE__, line);
+    check_eq(failwell_limiter_reset(lim, 0), expected, "reset status", __FILE__, line);
+    check_eq(failwell_limiter_reset(lim, UINT64_MAX), expected, "reset status", __FILE__, line);
 }
 
 /* ---- init ------------------------------------------------------------ */
@@ -229,6 +231,7 @@ static void test_null_limiter(void) {
     CHECK_EQ(failwell_limiter_capacity(NULL, FAILWELL_TIER_ESSENTIAL, NULL),
              FAILWELL_NULL_POINTER);
     CHECK_EQ(capacity, SENTINEL32);
+    CHECK_EQ(failwell_limiter_reset(NULL, 0), FAILWELL_NULL_POINTER);
 }
 
 /* Storage big enough for a limiter at any offset up to 15 bytes. */
@@ -613,6 +616,36 @@ static void test_clock_fault(void) {
     }
 }
 
+static void test_reset(void) {
+    failwell_limiter_config_t c = config(1, 3, 10, 0, 0);
+    failwell_limiter_t lim;
+    failwell_limiter_snapshot_t snap;
+    uint64_t retry = SENTINEL64;
+
+    CHECK_EQ(failwell_limiter_init(&lim, &c), FAILWELL_OK);
+    CHECK_EQ(failwell_limiter_acquire(&lim, 500, 3, FAILWELL_TIER_ESSENTIAL, NULL), FAILWELL_OK);
+    CHECK_EQ(failwell_limiter_reset(&lim, 500), FAILWELL_OK);
+    CHECK_EQ(failwell_limiter_snapshot(&lim, 500, &snap), FAILWELL_OK);
+    CHECK_EQ(snap.essential, 3);
+    CHECK_EQ(snap.full_in, 0);
+    CHECK_EQ(failwell_limiter_acquire(&lim, 500, 3, FAILWELL_TIER_ESSENTIAL, NULL), FAILWELL_OK);
+
+    /* A reading ahead by less than two buckets is no clock fault: its debt
+     * stands until an operator resets the limiter. */
+    CHECK_EQ(failwell_limiter_acquire(&lim, 550, 3, FAILWELL_TIER_ESSENTIAL, NULL), FAILWELL_OK);
+    CHECK_EQ(failwell_limiter_acquire(&lim, 520, 1, FAILWELL_TIER_ESSENTIAL, &retry),
+             FAILWELL_RATE_LIMITED);
+    CHECK_EQ(retry, 40); /* tat 580 + 10 - 520 - 30 */
+    CHECK_EQ(failwell_limiter_reset(&lim, 520), FAILWELL_OK);
+    CHECK_EQ(failwell_limiter_acquire(&lim, 520, 3, FAILWELL_TIER_ESSENTIAL, &retry),
+             FAILWELL_OK);
+
+    /* A bucket already full stays as it was: an earlier `now` still finds it full. */
+    CHECK_EQ(failwell_limiter_init(&lim, &c), FAILWELL_OK);
+    CHECK_EQ(failwell_limiter_reset(&lim, 900), FAILWELL_OK);
+    CHECK_EQ(failwell_limiter_acquire(&lim, 800, 3, FAILWELL_TIER_ESSENTIAL, NULL), FAILWELL_OK);
+}
+
 /* ---- contention ------------------------------------------------------- */
 
 #define ATTEMPTS 100000UL
@@ -739,6 +772,7 @@ int main(void) {
     test_tiers();
     test_time_edges();
     test_clock_fault();
+    test_reset();
     test_contention();
     test_contention_tiers();
 

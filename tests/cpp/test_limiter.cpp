@@ -56,6 +56,7 @@ static_assert(noexcept(std::declval<const RateLimiter&>().snapshot(0)), "noexcep
 static_assert(noexcept(std::declval<const RateLimiter&>().capacity(Tier::Optional)),
               "noexcept");
 static_assert(noexcept(RateLimiter::validate(Config{1, 1, 1})), "noexcept");
+static_assert(noexcept(std::declval<RateLimiter&>().reset(0)), "noexcept");
 static_assert(!std::is_convertible<Decision, bool>::value, "operator bool is explicit");
 static_assert(!std::is_convertible<Config, RateLimiter>::value, "constructor is explicit");
 static_assert(Config{1, 2, 3}.with_reserve(4, 5).reserve_important == 5, "constexpr config");
@@ -299,6 +300,19 @@ void test_clock_fault() {
   }
 }
 
+void test_reset() {
+  // A reading ahead by less than two buckets is no fault; reset() forgives it.
+  RateLimiter limiter({1, 3, 10});
+  CHECK(limiter.try_acquire(550, 3));
+  CHECK_EQ(limiter.try_acquire(520).retry_after(), 40);
+  limiter.reset(520);
+  const Snapshot s = limiter.snapshot(520);
+  CHECK_EQ(s.essential, 3);
+  CHECK_EQ(s.full_in, 0);
+  CHECK(limiter.try_acquire(520, 3));
+  CHECK_EQ(limiter.try_acquire(520).status(), FAILWELL_RATE_LIMITED);
+}
+
 void test_native_handle() {
   RateLimiter limiter({1, 4, 10});
   std::uint64_t retry = 7;
@@ -441,6 +455,7 @@ int main() {
   test_decisions();
   test_snapshot_and_capacity();
   test_clock_fault();
+  test_reset();
   test_native_handle();
   test_statics_and_members();
   test_contention();

@@ -39,8 +39,9 @@ use failwell_ffi::{
     failwell_breaker_reset, failwell_breaker_snapshot, failwell_breaker_snapshot_t,
     failwell_breaker_success, failwell_breaker_t, failwell_limiter_acquire,
     failwell_limiter_capacity, failwell_limiter_config_t, failwell_limiter_init,
-    failwell_limiter_snapshot, failwell_limiter_snapshot_t, failwell_limiter_t, failwell_permit_t,
-    failwell_status_str, failwell_status_t, failwell_tier_t, failwell_version,
+    failwell_limiter_reset, failwell_limiter_snapshot, failwell_limiter_snapshot_t,
+    failwell_limiter_t, failwell_permit_t, failwell_status_str, failwell_status_t, failwell_tier_t,
+    failwell_version,
 };
 
 // The binary picks the critical-section implementation, as firmware does.
@@ -717,6 +718,7 @@ type Acquire = unsafe extern "C" fn(
     failwell_tier_t,
     *mut u64,
 ) -> failwell_status_t;
+type Reset = unsafe extern "C" fn(*mut failwell_limiter_t, u64) -> failwell_status_t;
 type SnapshotFn = unsafe extern "C" fn(
     *const failwell_limiter_t,
     u64,
@@ -754,6 +756,7 @@ fn c_api() {
             input(2),
             input(&mut retry_after),
         ));
+        sink(input(failwell_limiter_reset as Reset)(limiter, input(0)));
         sink(input(failwell_limiter_snapshot as SnapshotFn)(
             limiter,
             input(0),

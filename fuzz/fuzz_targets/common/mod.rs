@@ -31,6 +31,15 @@ use arbitrary::Arbitrary;
 use failwell_ffi::failwell_status_t::{self, *};
 use failwell_ffi::{failwell_status_str, failwell_tier_t};
 
+/// What a call that takes only an object (and plain values, or a
+/// required out-pointer) may return.
+pub const OBJECT_STATUSES: &[failwell_status_t] = &[
+    FAILWELL_OK,
+    FAILWELL_NULL_POINTER,
+    FAILWELL_MISALIGNED,
+    FAILWELL_UNINITIALIZED,
+];
+
 /// Values no call writes, to see that out-pointers are left alone.
 pub const SENTINEL64: u64 = 0x0123_4567_89ab_cdef;
 pub const SENTINEL32: u32 = 0x89ab_cdef;
@@ -425,15 +434,7 @@ impl<O: CObject, S: Shadow, const SLOTS: usize> Storage<O, S, SLOTS> {
         snapshot: &T,
         sentinel: &T,
     ) -> Option<usize> {
-        check_known(
-            status,
-            &[
-                FAILWELL_OK,
-                FAILWELL_NULL_POINTER,
-                FAILWELL_MISALIGNED,
-                FAILWELL_UNINITIALIZED,
-            ],
-        );
+        check_known(status, OBJECT_STATUSES);
         self.check_writes(before, obj, false, "a snapshot");
         if status != FAILWELL_OK {
             assert_eq!(snapshot, sentinel, "{status:?} wrote the snapshot");

@@ -40,8 +40,8 @@
 //!   than a whole bucket's refill time) is a *clock fault* of the earlier
 //!   readings, the ones dated later. The request re-bases the limiter to the
 //!   empty bucket at `now` (`tat := now + horizon`, the least permissive
-//!   state a sane clock can reach), in the compare-and-swap an admission
-//!   would use, and is judged there: refused, with the exact `retry_after`
+//!   state a sane clock can reach), in the compare-and-swap loop an
+//!   admission uses, and is judged there: refused, with the exact `retry_after`
 //!   of that empty bucket (`cost × interval` for Essential). The re-base is
 //!   the only write a rejection makes. So one spurious far-future reading
 //!   (`u64::MAX − 100`, `1 << 40`) costs at most one bucket: back on the
@@ -62,7 +62,7 @@
 //!   period, which is below `rate` by less than one part in `interval`.
 
 use crate::arith::div_to_u32;
-use crate::sync::StateWord;
+use crate::sync::{StateWord, Step};
 use crate::tier::Tier;
 
 /// How a [`RateLimiter`] admits work. Checked once by [`RateLimiter::new`].
@@ -278,8 +278,8 @@ impl RateLimiter {
     ///
     /// Admission takes one compare-and-swap (retried under contention). A
     /// rejection only reads the state and writes nothing, with one exception:
-    /// a clock fault is re-based by that same compare-and-swap, and the
-    /// request refused against the empty bucket it leaves (see the
+    /// a clock fault is re-based by one compare-and-swap in the same loop,
+    /// and the request refused against the empty bucket it leaves (see the
     /// [module docs](self#time)).
     #[inline]
     pub fn try_acquire(&self, now: u64, cost: u32, tier: Tier) -> Result<(), Rejection> {
@@ -296,34 +296,39 @@ impl RateLimiter {
             return Err(Rejection::CostExceedsCapacity);
         };
         let (cost_ticks, room) = room;
-        // Whether the run of the closure whose value was written (it runs
-        // again when the compare-and-swap fails) re-based a clock fault.
-        let mut rebase = false;
-        let written = self.tat.update(|tat| {
-            rebase = false;
-            let start = if tat > now { tat } else { now };
-            // Exact: `start >= now`.
-            let debt = start.wrapping_sub(now);
-            if debt > room {
-                // `room` is below the horizon, so only a refusal can be a
-                // clock fault: the check stays off the admit path.
-                if let Some(rebased) = self.rebased(debt, now) {
-                    rebase = true;
-                    return Ok(rebased);
+        self.tat
+            .update(|tat| {
+                let start = if tat > now { tat } else { now };
+                // Exact: `start >= now`.
+                let debt = start.wrapping_sub(now);
+                if debt > room {
+                    // `room` is below the horizon, so only a refusal can be
+                    // a clock fault: the check stays off the admit path.
+                    if let Some(rebased) = self.rebased(debt, now) {
+                        // Judged against the empty bucket: its debt is the
+                        // horizon, above any `room`, and the admission would
+                        // end below the fault's `tat`, so it is exact.
+                        let retry_after = self.limit_essential.wrapping_sub(room);
+                        return Step::WriteAndRefuse(
+                            rebased,
+                            Rejection::RateLimited { retry_after },
+                        );
+                    }
+                    // Waiting helps only if the admission will fit below u64::MAX.
+                    let retry_after = match start.checked_add(cost_ticks) {
+                        Some(_) => debt.wrapping_sub(room),
+                        None => u64::MAX,
+                    };
+                    return Step::Refuse(Rejection::RateLimited { retry_after });
                 }
-                return Err(limited(start, debt, room, cost_ticks));
-            }
-            start.checked_add(cost_ticks).ok_or(Rejection::RateLimited {
-                retry_after: u64::MAX,
+                match start.checked_add(cost_ticks) {
+                    Some(next) => Step::Write(next),
+                    None => Step::Refuse(Rejection::RateLimited {
+                        retry_after: u64::MAX,
+                    }),
+                }
             })
-        });
-        match written {
-            Ok(_) if !rebase => Ok(()),
-            // The empty bucket: its debt is the horizon, above any `room`,
-            // and `rebased + cost_ticks` fits below the fault's `tat`.
-            Ok(rebased) => Err(limited(rebased, self.limit_essential, room, cost_ticks)),
-            Err(rejection) => Err(rejection),
-        }
+            .map(|_| ())
     }
 
     /// Makes the bucket full at `now`, from any state: `tat := min(tat,
@@ -399,19 +404,6 @@ impl RateLimiter {
     fn units(&self, ticks: u64) -> u32 {
         div_to_u32(ticks, self.interval)
     }
-}
-
-/// The refusal of a request whose admission would start at `start`, `debt`
-/// ticks ahead of `now`, when its tier has `room` (`debt > room`) and it
-/// costs `cost_ticks`.
-#[inline]
-const fn limited(start: u64, debt: u64, room: u64, cost_ticks: u64) -> Rejection {
-    // Waiting helps only if the admission will fit below u64::MAX.
-    let retry_after = match start.checked_add(cost_ticks) {
-        Some(_) => debt.wrapping_sub(room),
-        None => u64::MAX,
-    };
-    Rejection::RateLimited { retry_after }
 }
 
 impl core::fmt::Debug for RateLimiter {

@@ -52,6 +52,17 @@ use core::sync::atomic::fence;
 #[cfg(loom)]
 use loom::sync::atomic::fence;
 
+/// What a [`StateWord::update`] closure decided for the value it was given.
+pub(crate) enum Step<E> {
+    /// Replace the value with this one; the update succeeds.
+    Write(u64),
+    /// Write nothing; the update fails with this error.
+    Refuse(E),
+    /// Replace the value with this one, and fail with this error: a refusal
+    /// that must still record something.
+    WriteAndRefuse(u64, E),
+}
+
 /// A 64-bit word read and updated atomically.
 pub(crate) struct StateWord {
     #[cfg(all(not(loom), target_has_atomic = "64"))]
@@ -177,37 +188,57 @@ impl StateWord {
             .compare_exchange(current, new, ordering::ACQ_REL, ordering::ACQUIRE)
     }
 
-    /// Replaces the value `v` with `f(v)` when `f` returns `Ok`, atomically with
-    /// respect to every other update. `f` may run more than once under
-    /// contention. When `f` returns `Err` nothing is written.
+    /// Replaces the value `v` as `f(v)` decides, atomically with respect to
+    /// every other update: with the value of a [`Step::Write`] (returned), or
+    /// of a [`Step::WriteAndRefuse`] (its error returned); a [`Step::Refuse`]
+    /// writes nothing. `f` may run more than once under contention; the
+    /// step of its last run is the one that takes effect.
     #[inline]
-    pub(crate) fn update<E>(&self, mut f: impl FnMut(u64) -> Result<u64, E>) -> Result<u64, E> {
+    pub(crate) fn update<E>(&self, mut f: impl FnMut(u64) -> Step<E>) -> Result<u64, E> {
         let mut current = self.load();
         // Bugs planted on purpose, only in loom builds, to show that the
         // loom models catch them (`cargo xtask loom` runs both).
         #[cfg(all(loom, failwell_plant = "racy_update"))]
         {
-            let next = f(current)?;
+            let (next, result) = match f(current) {
+                Step::Write(next) => (next, Ok(next)),
+                Step::WriteAndRefuse(next, error) => (next, Err(error)),
+                Step::Refuse(error) => return Err(error),
+            };
             self.word.store(next, ordering::RELAXED);
-            return Ok(next);
+            return result;
         }
         #[cfg(all(loom, failwell_plant = "reject_writes"))]
-        if let Err(error) = f(current) {
+        if let Step::Refuse(error) = f(current) {
             self.word.store(current, ordering::RELAXED);
             return Err(error);
         }
         loop {
-            let next = f(current)?;
-            match self.word.compare_exchange_weak(
-                current,
-                next,
-                ordering::RELAXED,
-                ordering::RELAXED,
-            ) {
-                Ok(_) => return Ok(next),
-                Err(actual) => current = actual,
-            }
+            // One compare-and-swap per kind of write, so that neither path
+            // has to carry which one it was.
+            current = match f(current) {
+                Step::Write(next) => match self.compare_exchange_weak(current, next) {
+                    Ok(()) => return Ok(next),
+                    Err(actual) => actual,
+                },
+                Step::WriteAndRefuse(next, error) => {
+                    match self.compare_exchange_weak(current, next) {
+                        Ok(()) => return Err(error),
+                        Err(actual) => actual,
+                    }
+                }
+                Step::Refuse(error) => return Err(error),
+            };
         }
+    }
+
+    /// Stores `new` if the value is `current`; may fail spuriously. Relaxed:
+    /// see [`load`](Self::load).
+    #[inline]
+    fn compare_exchange_weak(&self, current: u64, new: u64) -> Result<(), u64> {
+        self.word
+            .compare_exchange_weak(current, new, ordering::RELAXED, ordering::RELAXED)
+            .map(drop)
     }
 }
 
@@ -298,15 +329,21 @@ impl StateWord {
         })
     }
 
-    /// Replaces the value `v` with `f(v)` when `f` returns `Ok`, inside one
-    /// critical section. When `f` returns `Err` nothing is written.
+    /// Replaces the value `v` as `f(v)` decides, inside one critical
+    /// section: with the value of a [`Step::Write`] (returned), or of a
+    /// [`Step::WriteAndRefuse`] (its error returned); a [`Step::Refuse`]
+    /// writes nothing.
     #[inline]
-    pub(crate) fn update<E>(&self, mut f: impl FnMut(u64) -> Result<u64, E>) -> Result<u64, E> {
+    pub(crate) fn update<E>(&self, f: impl FnOnce(u64) -> Step<E>) -> Result<u64, E> {
         critical_section::with(|cs| {
             let cell = self.word.borrow(cs);
-            let next = f(cell.get())?;
+            let (next, result) = match f(cell.get()) {
+                Step::Write(next) => (next, Ok(next)),
+                Step::WriteAndRefuse(next, error) => (next, Err(error)),
+                Step::Refuse(error) => return Err(error),
+            };
             cell.set(next);
-            Ok(next)
+            result
         })
     }
 }

@@ -201,6 +201,7 @@ pub fn run(c: &mut Checks) {
     events_drained(c);
     tick_extender(c);
     jitter(c);
+    clock_fault(c);
     bad_configs(c);
 }
 
@@ -505,6 +506,33 @@ fn jitter(c: &mut Checks) {
     let _ = j.acquire(5_000, E).map(|t| j.record(t, 5_000, Outcome::Failure));
     let until = j.snapshot().next_transition.unwrap_or(0);
     c.eq("jitter: open 1000 to 1200 ticks", (6_000..=6_200).contains(&until), true);
+}
+
+/// One failure opens it for 1_000 ticks; tripped at a far-future reading.
+static FAULTED: Breaker = match Breaker::new(Config::new(1_000).trip_on_consecutive_failures(1)) {
+    Ok(breaker) => breaker,
+    Err(_) => panic!("invalid breaker config"),
+};
+
+/// The clock-fault rule on the target: a trip at a far-future reading holds
+/// the breaker open only until the second sane reading, which moves the
+/// deadline to that reading plus the horizon (1_000 ticks).
+fn clock_fault(c: &mut Checks) {
+    let f = &FAULTED;
+    let _ = f.acquire(black_box(1 << 50), E).map(|t| f.record(t, 1 << 50, Outcome::Failure));
+    let first = f.acquire(20_000, E).err();
+    c.eq(
+        "clock fault: first sane reading still open",
+        matches!(first, Some(Rejection::Open { .. })),
+        true,
+    );
+    c.eq(
+        "clock fault: second moves the deadline",
+        f.acquire(20_001, E).err(),
+        Some(Rejection::Open { retry_after: 1_000 }),
+    );
+    let probe = f.acquire(21_001, E).map(|t| t.probe);
+    c.eq("clock fault: probes on the sane clock", probe, Ok(1));
 }
 
 /// Invalid configs are refused with their reason.

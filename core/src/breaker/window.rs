@@ -103,13 +103,26 @@ const CALLS_MASK: u64 = (1 << FAILURES_SHIFT) - 1;
 const FAILURES_MASK: u64 = (1 << (SLOW_SHIFT - FAILURES_SHIFT)) - 1;
 
 /// One outcome (`FILLED` plus `FAILED` and `SLOW` bits) as a packed
-/// addition: 0 for an empty slot.
+/// addition: 0 for an empty slot. A table of the eight codes: one load on
+/// the hot path instead of three tests and shifts.
 #[inline]
-const fn packed(code: u8) -> u64 {
-    (code & FILLED != 0) as u64
-        | ((code & FAILED != 0) as u64) << FAILURES_SHIFT
-        | ((code & SLOW != 0) as u64) << SLOW_SHIFT
+fn packed(code: u8) -> u64 {
+    PACKED.get(usize::from(code & 0b111)).copied().unwrap_or(0)
 }
+
+// Evaluated at compile time: an index out of range would fail the build.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const PACKED: [u64; 8] = {
+    let mut table = [0; 8];
+    let mut code: u8 = 0;
+    while code < 8 {
+        table[code as usize] = (code & FILLED != 0) as u64
+            | ((code & FAILED != 0) as u64) << FAILURES_SHIFT
+            | ((code & SLOW != 0) as u64) << SLOW_SHIFT;
+        code += 1;
+    }
+    table
+};
 
 /// Calls, failures and slow calls in one word: every change is one atomic
 /// addition or subtraction and every reading one load (the module docs).

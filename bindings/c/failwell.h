@@ -311,7 +311,8 @@ typedef struct FAILWELL_ALIGNED(8) {
 
 // Leave to make one call, from `failwell_breaker_acquire`: hold it until
 // the call's outcome is known, then pass it to exactly one of
-// `failwell_breaker_success`, `_failure`, `_latency` or `_ignore`.
+// `failwell_breaker_success`, `_failure`, `_latency`, `_failure_latency`
+// or `_ignore`.
 //
 // Write none of its fields. Reporting marks this struct spent, so
 // reporting it again is FAILWELL_PERMIT_SPENT. A *copy* made before the
@@ -604,8 +605,11 @@ failwell_status_t failwell_breaker_success(failwell_breaker_t *breaker,
                                            failwell_permit_t *permit,
                                            uint64_t now);
 
-// The call admitted with `*permit` failed at `now`. Statuses as
-// `failwell_breaker_success`.
+// The call admitted with `*permit` failed at `now`. It is slow too (it
+// counts in the slow-call rate as well as the failure rate) when
+// `now - permit->acquired_at` exceeds the config's slow_call_threshold, as
+// for `failwell_breaker_success`: a dependency whose timeouts surface as
+// errors is slow. Statuses as `failwell_breaker_success`.
 //
 // # Safety
 //
@@ -627,6 +631,19 @@ failwell_status_t failwell_breaker_latency(failwell_breaker_t *breaker,
                                            failwell_permit_t *permit,
                                            uint64_t now,
                                            uint64_t latency);
+
+// The call admitted with `*permit` failed at `now` after `latency` ticks,
+// measured by the caller; slow too when `latency` exceeds the config's
+// slow_call_threshold. Statuses as `failwell_breaker_success`.
+//
+// # Safety
+//
+// As `failwell_breaker_success`.
+FAILWELL_MUST_USE
+failwell_status_t failwell_breaker_failure_latency(failwell_breaker_t *breaker,
+                                                   failwell_permit_t *permit,
+                                                   uint64_t now,
+                                                   uint64_t latency);
 
 // The call admitted with `*permit` says nothing about the dependency
 // (cancelled, or refused by your own validation): it counts nowhere, and

@@ -449,8 +449,8 @@ struct BreakerSnapshot {
 class Breaker;
 
 /// The outcome of Breaker::try_acquire: when admitted, the leave to make
-/// one call, to be reported with success(), failure(), latency() or
-/// ignore(); when refused, why (status()) and when to come back
+/// one call, to be reported with success(), failure(), latency(),
+/// failure_after() or ignore(); when refused, why (status()) and when to come back
 /// (retry_after()).
 ///
 /// Move-only. Destroyed while still pending it is reported as ignored (a
@@ -543,7 +543,8 @@ class [[nodiscard]] BreakerPermit {
     });
   }
 
-  /// The call failed at `now`.
+  /// The call failed at `now`; slow too if `now - acquired_at()` exceeds
+  /// the threshold (it then counts in both rates).
   Status failure(std::uint64_t now) noexcept {
     return report([now](failwell_breaker_t* b, failwell_permit_t* p) {
       return failwell_breaker_failure(b, p, now);
@@ -554,6 +555,14 @@ class [[nodiscard]] BreakerPermit {
   Status latency(std::uint64_t now, std::uint64_t latency) noexcept {
     return report([now, latency](failwell_breaker_t* b, failwell_permit_t* p) {
       return failwell_breaker_latency(b, p, now, latency);
+    });
+  }
+
+  /// The call failed at `now` after `latency` ticks, measured by you; slow
+  /// too if `latency` exceeds the threshold.
+  Status failure_after(std::uint64_t now, std::uint64_t latency) noexcept {
+    return report([now, latency](failwell_breaker_t* b, failwell_permit_t* p) {
+      return failwell_breaker_failure_latency(b, p, now, latency);
     });
   }
 

@@ -147,6 +147,40 @@ fn success_measures_its_own_latency() {
     assert_eq!(b.snapshot().state, State::Closed);
 }
 
+#[test]
+fn failures_slower_than_the_threshold_count_as_slow_calls() {
+    // Slow above 50 ticks; trip at ≥ 50 % slow of 4 calls; no failure policy.
+    let b = breaker::<4, 0>(Config::new(100).trip_on_slow_calls(50, 500));
+    // Failures within the threshold are failures only.
+    for start in [0, 100, 200] {
+        let permit = b.try_acquire(start, E).unwrap();
+        assert_eq!(permit.failure(start + 50), Recorded::Counted);
+    }
+    let permit = b.try_acquire(300, E).unwrap();
+    assert_eq!(permit.failure_after(1_000, 50), Recorded::Counted);
+    let stats = b.snapshot().count_window;
+    assert_eq!((stats.calls, stats.failures, stats.slow), (4, 4, 0));
+    assert_eq!(b.snapshot().state, State::Closed);
+    // A failure that took 51 ticks is slow: measured from its acquisition...
+    let permit = b.try_acquire(400, E).unwrap();
+    assert_eq!(permit.failure(451), Recorded::Counted);
+    let stats = b.snapshot().count_window;
+    assert_eq!((stats.calls, stats.failures, stats.slow), (4, 4, 1));
+    assert_eq!(b.snapshot().state, State::Closed);
+    // ...or given by the caller; 2 of 4 slow trips it.
+    let permit = b.try_acquire(500, E).unwrap();
+    assert_eq!(permit.failure_after(500, 51), Recorded::Counted);
+    let snapshot = b.snapshot();
+    assert_eq!(
+        (snapshot.count_window.slow, snapshot.state),
+        (2, State::Open)
+    );
+    // A probe that fails within the threshold is a failed probe all the same.
+    let probe = b.try_acquire(600, E).unwrap();
+    assert_eq!(probe.failure_after(600, 0), Recorded::Counted);
+    assert_eq!(b.snapshot().state, State::Open);
+}
+
 fn tripped(config: Config) -> Breaker<0, 0> {
     let b = breaker::<0, 0>(config.trip_on_consecutive_failures(1));
     fail(&b, 0);

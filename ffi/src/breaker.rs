@@ -297,7 +297,8 @@ impl core::fmt::Debug for failwell_breaker_snapshot_t {
 
 /// Leave to make one call, from `failwell_breaker_acquire`: hold it until
 /// the call's outcome is known, then pass it to exactly one of
-/// `failwell_breaker_success`, `_failure`, `_latency` or `_ignore`.
+/// `failwell_breaker_success`, `_failure`, `_latency`, `_failure_latency`
+/// or `_ignore`.
 ///
 /// Write none of its fields. Reporting marks this struct spent, so
 /// reporting it again is FAILWELL_PERMIT_SPENT. A *copy* made before the
@@ -698,8 +699,11 @@ pub unsafe extern "C" fn failwell_breaker_success(
     unsafe { report(breaker, permit, now, Outcome::Success) }
 }
 
-/// The call admitted with `*permit` failed at `now`. Statuses as
-/// `failwell_breaker_success`.
+/// The call admitted with `*permit` failed at `now`. It is slow too (it
+/// counts in the slow-call rate as well as the failure rate) when
+/// `now - permit->acquired_at` exceeds the config's slow_call_threshold, as
+/// for `failwell_breaker_success`: a dependency whose timeouts surface as
+/// errors is slow. Statuses as `failwell_breaker_success`.
 ///
 /// # Safety
 ///
@@ -732,6 +736,25 @@ pub unsafe extern "C" fn failwell_breaker_latency(
 ) -> failwell_status_t {
     // SAFETY: the caller's contract is the one `report` asks for.
     unsafe { report(breaker, permit, now, Outcome::Latency(latency)) }
+}
+
+/// The call admitted with `*permit` failed at `now` after `latency` ticks,
+/// measured by the caller; slow too when `latency` exceeds the config's
+/// slow_call_threshold. Statuses as `failwell_breaker_success`.
+///
+/// # Safety
+///
+/// As `failwell_breaker_success`.
+#[must_use]
+#[no_mangle]
+pub unsafe extern "C" fn failwell_breaker_failure_latency(
+    breaker: *mut failwell_breaker_t,
+    permit: *mut failwell_permit_t,
+    now: u64,
+    latency: u64,
+) -> failwell_status_t {
+    // SAFETY: the caller's contract is the one `report` asks for.
+    unsafe { report(breaker, permit, now, Outcome::FailureLatency(latency)) }
 }
 
 /// The call admitted with `*permit` says nothing about the dependency

@@ -319,6 +319,8 @@ enum OutcomeArg {
     Failure,
     Latency(u8),
     LatencyAny(u64),
+    FailureLatency(u8),
+    FailureLatencyAny(u64),
     Ignored,
 }
 
@@ -329,6 +331,8 @@ impl From<OutcomeArg> for Outcome {
             OutcomeArg::Failure => Outcome::Failure,
             OutcomeArg::Latency(l) => Outcome::Latency(u64::from(l % 32)),
             OutcomeArg::LatencyAny(l) => Outcome::Latency(l),
+            OutcomeArg::FailureLatency(l) => Outcome::FailureLatency(u64::from(l % 32)),
+            OutcomeArg::FailureLatencyAny(l) => Outcome::FailureLatency(l),
             OutcomeArg::Ignored => Outcome::Ignored,
         }
     }

@@ -11,7 +11,7 @@
 //! any `open_duration`); `failwell_breaker_init` (re-init included) with
 //! arbitrary configs (every field arbitrary, small values, or the default
 //! with a trip policy set); `_acquire`, `_success`, `_failure`, `_latency`,
-//! `_ignore`, `_force_open`, `_disable`, `_reset`, `_snapshot` with
+//! `_failure_latency`, `_ignore`, `_force_open`, `_disable`, `_reset`, `_snapshot` with
 //! arbitrary `now` (small steps, big jumps, backwards, 0, `UINT64_MAX`) and
 //! tier (any `u32`), each with a NULL, aligned or misaligned object pointer
 //! and NULL or valid out-pointers; bursts of acquire-and-report (through
@@ -105,11 +105,11 @@ use failwell::Tier;
 use failwell_ffi::failwell_status_t::{self, *};
 use failwell_ffi::{
     failwell_breaker_acquire, failwell_breaker_config_default, failwell_breaker_config_t,
-    failwell_breaker_disable, failwell_breaker_failure, failwell_breaker_force_open,
-    failwell_breaker_ignore, failwell_breaker_init, failwell_breaker_latency,
-    failwell_breaker_reset, failwell_breaker_snapshot, failwell_breaker_snapshot_t,
-    failwell_breaker_success, failwell_breaker_t, failwell_permit_t, failwell_tier_t,
-    FAILWELL_BREAKER_STATE_CLOSED, FAILWELL_BREAKER_STATE_DISABLED,
+    failwell_breaker_disable, failwell_breaker_failure, failwell_breaker_failure_latency,
+    failwell_breaker_force_open, failwell_breaker_ignore, failwell_breaker_init,
+    failwell_breaker_latency, failwell_breaker_reset, failwell_breaker_snapshot,
+    failwell_breaker_snapshot_t, failwell_breaker_success, failwell_breaker_t, failwell_permit_t,
+    failwell_tier_t, FAILWELL_BREAKER_STATE_CLOSED, FAILWELL_BREAKER_STATE_DISABLED,
     FAILWELL_BREAKER_STATE_FORCED_OPEN, FAILWELL_BREAKER_STATE_HALF_OPEN,
     FAILWELL_BREAKER_TIME_BUCKETS, FAILWELL_BREAKER_WINDOW_CALLS, FAILWELL_BREAKER_WORDS,
 };
@@ -665,6 +665,8 @@ enum OutcomeArg {
     Failure,
     Latency(u8),
     LatencyAny(u64),
+    FailureLatency(u8),
+    FailureLatencyAny(u64),
     Ignore,
 }
 
@@ -675,6 +677,8 @@ impl OutcomeArg {
             OutcomeArg::Failure => Outcome::Failure,
             OutcomeArg::Latency(latency) => Outcome::Latency(u64::from(latency % 32)),
             OutcomeArg::LatencyAny(latency) => Outcome::Latency(latency),
+            OutcomeArg::FailureLatency(latency) => Outcome::FailureLatency(u64::from(latency % 32)),
+            OutcomeArg::FailureLatencyAny(latency) => Outcome::FailureLatency(latency),
             OutcomeArg::Ignore => Outcome::Ignored,
         }
     }
@@ -1207,7 +1211,10 @@ impl Harness {
                 Outcome::Latency(latency) => {
                     failwell_breaker_latency(pointer, permit_ptr, now, latency)
                 }
-                _ => failwell_breaker_ignore(pointer, permit_ptr, now),
+                Outcome::FailureLatency(latency) => {
+                    failwell_breaker_failure_latency(pointer, permit_ptr, now, latency)
+                }
+                Outcome::Ignored => failwell_breaker_ignore(pointer, permit_ptr, now),
             }
         };
         check_known(status, REPORT_STATUSES);

@@ -162,6 +162,8 @@ static void check_refused_everywhere(failwell_breaker_t *b, failwell_status_t ex
     check_eq(failwell_breaker_success(b, &p, 0), expected, "success", __FILE__, line);
     check_eq(failwell_breaker_failure(b, &p, 0), expected, "failure", __FILE__, line);
     check_eq(failwell_breaker_latency(b, &p, 0, 5), expected, "latency", __FILE__, line);
+    check_eq(failwell_breaker_failure_latency(b, &p, 0, 5), expected, "failure_latency", __FILE__,
+             line);
     check_eq(failwell_breaker_ignore(b, &p, 0), expected, "ignore", __FILE__, line);
     check_eq(failwell_breaker_success(b, NULL, 0), expected, "success NULL", __FILE__, line);
     check_true(permits_equal(&p, &before), "permit untouched", __FILE__, line);
@@ -421,6 +423,7 @@ static void test_null_breaker(void) {
     CHECK_EQ(failwell_breaker_success(NULL, &p, 0), FAILWELL_NULL_POINTER);
     CHECK_EQ(failwell_breaker_failure(NULL, &p, 0), FAILWELL_NULL_POINTER);
     CHECK_EQ(failwell_breaker_latency(NULL, &p, 0, 1), FAILWELL_NULL_POINTER);
+    CHECK_EQ(failwell_breaker_failure_latency(NULL, &p, 0, 1), FAILWELL_NULL_POINTER);
     CHECK_EQ(failwell_breaker_ignore(NULL, &p, 0), FAILWELL_NULL_POINTER);
     CHECK_EQ(failwell_breaker_success(NULL, NULL, 0), FAILWELL_NULL_POINTER);
     CHECK_EQ(p.acquired_at, SENTINEL64);
@@ -612,6 +615,7 @@ static void test_forged_permits(void) {
         bad = p;
         bad.ticket ^= UINT32_C(1) << bit;
         CHECK_EQ(failwell_breaker_latency(&b, &bad, 5, 1), FAILWELL_PERMIT_INVALID);
+        CHECK_EQ(failwell_breaker_failure_latency(&b, &bad, 5, 1), FAILWELL_PERMIT_INVALID);
         bad = p;
         bad.check ^= UINT32_C(1) << bit;
         CHECK_EQ(failwell_breaker_ignore(&b, &bad, 5), FAILWELL_PERMIT_INVALID);
@@ -663,6 +667,7 @@ static void test_spent_and_copied_permits(void) {
     CHECK_EQ(failwell_breaker_success(&b, &p, 1), FAILWELL_PERMIT_SPENT);
     CHECK_EQ(failwell_breaker_failure(&b, &p, 1), FAILWELL_PERMIT_SPENT);
     CHECK_EQ(failwell_breaker_latency(&b, &p, 1, 1), FAILWELL_PERMIT_SPENT);
+    CHECK_EQ(failwell_breaker_failure_latency(&b, &p, 1, 1), FAILWELL_PERMIT_SPENT);
     CHECK_EQ(failwell_breaker_ignore(&b, &p, 1), FAILWELL_PERMIT_SPENT);
     p = ACQUIRE(&b, 0, E);
     CHECK_EQ(failwell_breaker_ignore(&b, &p, 1), FAILWELL_OK);
@@ -938,6 +943,30 @@ static void test_slow_calls(void) {
     CHECK_EQ(s.count_window.calls, 4);
     CHECK_EQ(s.count_window.slow, 2);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
+
+    /* A failure is slow too when it takes longer than the threshold, by the
+     * clock or by the latency given: it counts in both rates. */
+    CHECK_EQ(failwell_breaker_init(&b, &c), FAILWELL_OK);
+    p = ACQUIRE(&b, 0, E);
+    CHECK_EQ(failwell_breaker_failure(&b, &p, 50), FAILWELL_OK);
+    p = ACQUIRE(&b, 100, E);
+    CHECK_EQ(failwell_breaker_failure_latency(&b, &p, 900, 50), FAILWELL_OK);
+    s = snap(&b);
+    CHECK_EQ(s.count_window.failures, 2);
+    CHECK_EQ(s.count_window.slow, 0);
+    p = ACQUIRE(&b, 200, E);
+    CHECK_EQ(failwell_breaker_failure(&b, &p, 251), FAILWELL_OK);
+    p = ACQUIRE(&b, 300, E);
+    CHECK_EQ(failwell_breaker_failure_latency(&b, &p, 300, 51), FAILWELL_OK);
+    s = snap(&b);
+    CHECK_EQ(s.count_window.calls, 4);
+    CHECK_EQ(s.count_window.failures, 4);
+    CHECK_EQ(s.count_window.slow, 2);
+    CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
+    /* The fifth call: 3 of 5 slow trips it on the slow-call rate alone. */
+    p = ACQUIRE(&b, 400, E);
+    CHECK_EQ(failwell_breaker_failure(&b, &p, 451), FAILWELL_OK);
+    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_OPEN);
 }
 
 static void test_probes(void) {

@@ -67,6 +67,7 @@ static_assert(noexcept(std::declval<Breaker&>().try_acquire(0, O)), "hot path no
 static_assert(noexcept(std::declval<BreakerPermit&>().success(0)), "noexcept");
 static_assert(noexcept(std::declval<BreakerPermit&>().failure(0)), "noexcept");
 static_assert(noexcept(std::declval<BreakerPermit&>().latency(0, 0)), "noexcept");
+static_assert(noexcept(std::declval<BreakerPermit&>().failure_after(0, 0)), "noexcept");
 static_assert(noexcept(std::declval<BreakerPermit&>().ignore(0)), "noexcept");
 static_assert(noexcept(std::declval<const Breaker&>().snapshot()), "noexcept");
 static_assert(noexcept(std::declval<Breaker&>().force_open(0)), "noexcept");
@@ -292,21 +293,24 @@ void test_permits() {
   CHECK_EQ(p.success(43), FAILWELL_PERMIT_SPENT);
   CHECK_EQ(p.failure(43), FAILWELL_PERMIT_SPENT);
   CHECK_EQ(p.latency(43, 1), FAILWELL_PERMIT_SPENT);
+  CHECK_EQ(p.failure_after(43, 1), FAILWELL_PERMIT_SPENT);
   CHECK_EQ(p.ignore(43), FAILWELL_PERMIT_SPENT);
   CHECK_EQ(b.snapshot().count_window.calls, 1);
 
   // Every report kind.
   CHECK_EQ(b.try_acquire(44).failure(44), FAILWELL_OK);
   CHECK_EQ(b.try_acquire(44).latency(45, 1), FAILWELL_OK);
+  CHECK_EQ(b.try_acquire(44).failure_after(45, 1), FAILWELL_OK);
+  CHECK_EQ(b.try_acquire(44).latency(45, 1), FAILWELL_OK);
   CHECK_EQ(b.try_acquire(44).ignore(45), FAILWELL_OK);
   BreakerSnapshot s = b.snapshot();
-  CHECK_EQ(s.count_window.calls, 3);
-  CHECK_EQ(s.count_window.failures, 1);
+  CHECK_EQ(s.count_window.calls, 5);
+  CHECK_EQ(s.count_window.failures, 2);
   CHECK_EQ(s.consecutive_failures, 0);
 
   // Dropped unreported: ignored, counts nowhere.
   { BreakerPermit dropped = b.try_acquire(46); }
-  CHECK_EQ(b.snapshot().count_window.calls, 3);
+  CHECK_EQ(b.snapshot().count_window.calls, 5);
 
   // Moves: the moved-from permit reports nothing.
   BreakerPermit first = b.try_acquire(47);
@@ -337,6 +341,19 @@ void test_permits() {
   CHECK_EQ(refused.status(), FAILWELL_BREAKER_OPEN);
   CHECK_EQ(refused.retry_after(), 90);
   CHECK_EQ(refused.failure(60), FAILWELL_PERMIT_INVALID);
+
+  // A failure that took longer than the threshold is slow too: 2 of 4 slow
+  // trip a breaker that judges only the slow-call rate.
+  Breaker slow(BreakerConfig(100).trip_on_failure_rate(0, 4).trip_on_slow_calls(50, 500));
+  CHECK_EQ(slow.try_acquire(0).failure(50), FAILWELL_OK);
+  CHECK_EQ(slow.try_acquire(0).failure_after(900, 50), FAILWELL_OK);
+  CHECK_EQ(slow.try_acquire(100).failure(151), FAILWELL_OK);
+  CHECK_EQ(slow.snapshot().count_window.slow, 1);
+  CHECK(slow.snapshot().state == BreakerState::Closed);
+  CHECK_EQ(slow.try_acquire(200).failure_after(200, 51), FAILWELL_OK);
+  CHECK_EQ(slow.snapshot().count_window.failures, 4);
+  CHECK_EQ(slow.snapshot().count_window.slow, 2);
+  CHECK(slow.snapshot().state == BreakerState::Open);
 }
 
 void test_probe_raii() {

@@ -36,6 +36,10 @@
 //!   reading moves the head back to it, keeping the buckets; any other
 //!   reading clears the suspicion; emptied (head kept) on close and reset; a
 //!   width of 0 leaves them unused;
+//! - a call is slow when its latency (given, or `now − acquired_at`)
+//!   exceeds `slow_call_threshold`, whether it succeeded or failed: a slow
+//!   failure counts in both rates; a probe that failed or was slow is a
+//!   failed probe;
 //! - rates are judged when an outcome can raise one: a failure, a slow
 //!   call, or a call that brings a window to `minimum_calls`.
 //!
@@ -632,7 +636,8 @@ impl BreakerModel {
     /// What the steps so far exercised, by name, with counts (when
     /// [`tallying`](BreakerModel::tallying)): transitions
     /// (`"Closed->Open ConsecutiveFailures"`), answers (`"acquire Ok"`,
-    /// `"acquire Open"`, `"record Stale"`...), and the ramp stages, trips
+    /// `"acquire Open"`, `"record Stale"`...), closed-state failures that
+    /// were slow too (`"record slow failure"`), and the ramp stages, trips
     /// and probes in flight seen after each step (`"ramp stage 3"`,
     /// `"trips 5"`, `"in flight 2"`), for tests to check that their
     /// generators reach everything.
@@ -940,10 +945,11 @@ impl BreakerModel {
             return Recorded::Stale;
         }
         let threshold = self.config.slow_call_threshold;
+        let elapsed = now.saturating_sub(ticket.acquired_at);
         let call = match outcome {
             Outcome::Success => Call {
                 failed: false,
-                slow: now.saturating_sub(ticket.acquired_at) > threshold,
+                slow: elapsed > threshold,
             },
             Outcome::Latency(latency) => Call {
                 failed: false,
@@ -951,7 +957,11 @@ impl BreakerModel {
             },
             Outcome::Failure => Call {
                 failed: true,
-                slow: false,
+                slow: elapsed > threshold,
+            },
+            Outcome::FailureLatency(latency) => Call {
+                failed: true,
+                slow: latency > threshold,
             },
             Outcome::Ignored if ticket.probe != 0 => return self.record_probe(ticket, now, None),
             // Counted nowhere; stale if no closed-state ticket can be of this generation.
@@ -970,6 +980,9 @@ impl BreakerModel {
             // A non-probe ticket of this generation cannot come from here.
             return Recorded::Stale;
         };
+        if call.failed && call.slow {
+            self.count(|| "record slow failure".to_owned());
+        }
         let minimum = self.config.minimum_calls;
         let mut reached_minimum = false;
         if self.window > 0 {
@@ -1300,6 +1313,7 @@ impl BreakerModel {
                             Outcome::Success => permit.success(at),
                             Outcome::Failure => permit.failure(at),
                             Outcome::Latency(latency) => permit.latency(at, latency),
+                            Outcome::FailureLatency(latency) => permit.failure_after(at, latency),
                             Outcome::Ignored => permit.ignore(at),
                         };
                         self.oracle = oracle(breaker);

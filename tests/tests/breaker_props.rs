@@ -197,13 +197,17 @@ fn tier(value: u64) -> Tier {
     Tier::ALL[(value % 3) as usize]
 }
 
-/// Success and failure alike, latencies (small or huge), ignored.
+/// Success and failure alike, each measured or with a latency given
+/// (small or huge), ignored.
 fn outcome(value: u16) -> Outcome {
-    match value % 11 {
+    let latency = u64::from(value >> 4) % 16;
+    match value % 13 {
         0..=3 => Outcome::Success,
         4..=7 => Outcome::Failure,
-        8 => Outcome::Latency(u64::from(value >> 4) % 16),
+        8 => Outcome::Latency(latency),
         9 => Outcome::Latency(u64::MAX),
+        10 => Outcome::FailureLatency(latency),
+        11 => Outcome::FailureLatency(u64::MAX),
         _ => Outcome::Ignored,
     }
 }
@@ -571,8 +575,8 @@ fn a_state_tour_agrees_with_the_model() {
 }
 
 /// The generators are not vacuous: over a few hundred cases of two shapes,
-/// every transition, every rejection, both record answers, deep ramp
-/// stages, long backoffs and several probes in flight all occur.
+/// every transition, every rejection, both record answers, slow failures,
+/// deep ramp stages, long backoffs and several probes in flight all occur.
 #[test]
 fn the_generated_operations_reach_every_transition() {
     let mut runner = TestRunner::deterministic();
@@ -612,6 +616,7 @@ fn the_generated_operations_reach_every_transition() {
         "acquire ForcedOpen",
         "record Counted",
         "record Stale",
+        "record slow failure",
         "ramp stage 5",
         "trips 6",
         "in flight 3",

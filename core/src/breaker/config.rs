@@ -96,7 +96,8 @@ pub struct Config {
     /// Trip when at least this share of the calls in a window were slow
     /// (1..=1000); 0 turns the policy off.
     pub slow_call_rate: u16,
-    /// A call whose latency exceeds this many ticks is slow.
+    /// A call whose latency exceeds this many ticks is slow, whether it
+    /// succeeded or failed.
     pub slow_call_threshold: u64,
     /// Rates are judged only on a window holding at least this many calls (≥ 1).
     pub minimum_calls: u32,

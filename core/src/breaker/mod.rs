@@ -31,7 +31,9 @@
 //! Any of these policies, alone or together, trips a closed breaker:
 //! failures in a row; a failure rate over the last `WINDOW` calls; a
 //! failure rate over `BUCKETS` time buckets; a slow-call rate over either
-//! window. Rates are judged only once a window holds
+//! window. A call is slow when it takes longer than
+//! [`Config::slow_call_threshold`], whether it succeeded or failed: a slow
+//! failure counts in both rates. Rates are judged only once a window holds
 //! [`Config::minimum_calls`]. The windows keep running sums, so recording a
 //! call costs the same for a window of 8 or of 1024.
 //!
@@ -162,15 +164,23 @@ pub enum Recorded {
 }
 
 /// A call's outcome.
+///
+/// A call is slow when its latency exceeds [`Config::slow_call_threshold`],
+/// whether it succeeded or failed: a failed slow call counts in both the
+/// failure rate and the slow-call rate (a dependency whose timeouts surface
+/// as errors is slow). For a probe, a failure or a slow call is a failed
+/// probe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Outcome {
     /// It succeeded; slow if `now − acquired_at` exceeds the threshold.
     Success,
-    /// It failed.
+    /// It failed; slow too if `now − acquired_at` exceeds the threshold.
     Failure,
     /// It succeeded after this many ticks; slow if above the threshold.
     Latency(u64),
+    /// It failed after this many ticks; slow too if above the threshold.
+    FailureLatency(u64),
     /// It says nothing about the dependency (cancelled, or refused by the
     /// caller's own validation): counted nowhere.
     Ignored,
@@ -622,33 +632,35 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         if word.generation() != ticket.generation {
             return Recorded::Stale;
         }
-        let threshold = self.settings.config.slow_call_threshold;
-        let slow = match outcome {
-            Outcome::Success => now.saturating_sub(ticket.acquired_at) > threshold,
-            Outcome::Latency(latency) => latency > threshold,
-            Outcome::Failure | Outcome::Ignored => {
-                return self.record_other(word, ticket, now, outcome);
-            }
+        let elapsed = now.saturating_sub(ticket.acquired_at);
+        let (latency, failed) = match outcome {
+            Outcome::Success => (elapsed, 0),
+            Outcome::Latency(latency) => (latency, 0),
+            Outcome::Failure => (elapsed, FAILED),
+            Outcome::FailureLatency(latency) => (latency, FAILED),
+            Outcome::Ignored => return self.record_ignored(word, ticket, now),
         };
+        let slow = if latency > self.settings.config.slow_call_threshold {
+            SLOW
+        } else {
+            0
+        };
+        let code = FILLED | failed | slow;
         if ticket.probe != 0 {
             // A slow probe is a failed one: the dependency is not well yet.
-            return self.record_probe(word, ticket, now, Some(!slow));
+            return self.record_probe(word, ticket, now, Some(code == FILLED));
         }
-        self.record_closed(word, now, if slow { FILLED | SLOW } else { FILLED })
+        self.record_closed(word, now, code)
     }
 
-    /// Failures and ignored outcomes.
+    /// An ignored outcome: a probe frees its slot; a closed-state call
+    /// counts nowhere.
     #[inline(never)]
-    fn record_other(&self, word: Word, ticket: Ticket, now: u64, outcome: Outcome) -> Recorded {
-        let failed = outcome == Outcome::Failure;
+    fn record_ignored(&self, word: Word, ticket: Ticket, now: u64) -> Recorded {
         if ticket.probe != 0 {
-            return self.record_probe(word, ticket, now, if failed { Some(false) } else { None });
+            return self.record_probe(word, ticket, now, None);
         }
-        if failed {
-            return self.record_closed(word, now, FILLED | FAILED);
-        }
-        // Ignored: counted nowhere (and, as for any closed-state outcome, a
-        // ticket that cannot be one is stale).
+        // As for any closed-state outcome, a ticket that cannot be one is stale.
         if word.is(State::Closed) || word.is(State::Disabled) {
             Recorded::Counted
         } else {
@@ -1101,7 +1113,8 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> core::fmt::Debug
 }
 
 /// Leave to make one call: report its outcome with [`Permit::success`],
-/// [`Permit::failure`], [`Permit::latency`] or [`Permit::ignore`].
+/// [`Permit::failure`], [`Permit::latency`], [`Permit::failure_after`] or
+/// [`Permit::ignore`].
 /// Dropped without one, it is recorded as ignored (see the module docs).
 #[must_use = "a permit is for reporting the call's outcome; dropped, it counts as ignored"]
 pub struct Permit<'a, const WINDOW: usize = 0, const BUCKETS: usize = 0, O: Observer = ()> {
@@ -1134,7 +1147,8 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Permit<'_, WINDOW, 
         self.finish(now, Outcome::Success)
     }
 
-    /// The call failed at `now`.
+    /// The call failed at `now`; slow too if it took longer than the
+    /// threshold since it was acquired.
     #[inline]
     pub fn failure(self, now: u64) -> Recorded {
         self.finish(now, Outcome::Failure)
@@ -1145,6 +1159,13 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Permit<'_, WINDOW, 
     #[inline]
     pub fn latency(self, now: u64, latency: u64) -> Recorded {
         self.finish(now, Outcome::Latency(latency))
+    }
+
+    /// The call failed at `now` after `latency` ticks, judged against the
+    /// slow-call threshold.
+    #[inline]
+    pub fn failure_after(self, now: u64, latency: u64) -> Recorded {
+        self.finish(now, Outcome::FailureLatency(latency))
     }
 
     /// The call's outcome says nothing about the dependency.

@@ -34,14 +34,14 @@ use failwell::time::TickExtender;
 use failwell::{LimiterConfig, LimiterConfigError, RateLimiter, Rejection, Snapshot, Tier};
 use failwell_ffi::{
     failwell_breaker_acquire, failwell_breaker_config_default, failwell_breaker_config_t,
-    failwell_breaker_disable, failwell_breaker_failure, failwell_breaker_force_open,
-    failwell_breaker_ignore, failwell_breaker_init, failwell_breaker_latency,
-    failwell_breaker_reset, failwell_breaker_snapshot, failwell_breaker_snapshot_t,
-    failwell_breaker_success, failwell_breaker_t, failwell_limiter_acquire,
-    failwell_limiter_capacity, failwell_limiter_config_t, failwell_limiter_init,
-    failwell_limiter_reset, failwell_limiter_snapshot, failwell_limiter_snapshot_t,
-    failwell_limiter_t, failwell_permit_t, failwell_status_str, failwell_status_t, failwell_tier_t,
-    failwell_version,
+    failwell_breaker_disable, failwell_breaker_failure, failwell_breaker_failure_latency,
+    failwell_breaker_force_open, failwell_breaker_ignore, failwell_breaker_init,
+    failwell_breaker_latency, failwell_breaker_reset, failwell_breaker_snapshot,
+    failwell_breaker_snapshot_t, failwell_breaker_success, failwell_breaker_t,
+    failwell_limiter_acquire, failwell_limiter_capacity, failwell_limiter_config_t,
+    failwell_limiter_init, failwell_limiter_reset, failwell_limiter_snapshot,
+    failwell_limiter_snapshot_t, failwell_limiter_t, failwell_permit_t, failwell_status_str,
+    failwell_status_t, failwell_tier_t, failwell_version,
 };
 
 // The binary picks the critical-section implementation, as firmware does.
@@ -457,6 +457,21 @@ fn probe_permit_latency(
 }
 
 #[inline(never)]
+fn probe_permit_failure_after(
+    breaker: &Windowed,
+    now: u64,
+    tier: Tier,
+    latency: u64,
+) -> Option<Recorded> {
+    Some(
+        breaker
+            .try_acquire(now, tier)
+            .ok()?
+            .failure_after(now, latency),
+    )
+}
+
+#[inline(never)]
 fn probe_permit_ignore(breaker: &Windowed, now: u64, tier: Tier) -> Option<Recorded> {
     Some(breaker.try_acquire(now, tier).ok()?.ignore(now))
 }
@@ -649,14 +664,24 @@ fn breaker_api() {
 
     let b = input(&BREAKER);
     type Report = fn(&Windowed, u64, Tier) -> Option<Recorded>;
+    type ReportLatency = fn(&Windowed, u64, Tier, u64) -> Option<Recorded>;
     sink(input(
         probe_breaker_try_acquire as fn(&Windowed, u64, Tier) -> Option<Ticket>,
     )(b, now, tier));
     sink(input(probe_permit_success as Report)(b, input(1), tier));
     sink(input(probe_permit_failure as Report)(b, input(2), tier));
-    sink(input(
-        probe_permit_latency as fn(&Windowed, u64, Tier, u64) -> Option<Recorded>,
-    )(b, input(3), tier, input(70)));
+    sink(input(probe_permit_latency as ReportLatency)(
+        b,
+        input(3),
+        tier,
+        input(70),
+    ));
+    sink(input(probe_permit_failure_after as ReportLatency)(
+        b,
+        input(3),
+        tier,
+        input(80),
+    ));
     sink(input(probe_permit_ignore as Report)(b, input(4), tier));
     let acquired = input(
         probe_breaker_acquire as fn(&Windowed, u64, Tier) -> Result<Ticket, breaker::Rejection>,
@@ -837,12 +862,12 @@ fn c_breaker_api() {
         ] {
             sink(input(report)(b, input(&mut permit), input(1)));
         }
-        sink(input(failwell_breaker_latency as BreakerLatency)(
-            b,
-            input(&mut permit),
-            input(2),
-            input(50),
-        ));
+        for report in [
+            failwell_breaker_latency as BreakerLatency,
+            failwell_breaker_failure_latency,
+        ] {
+            sink(input(report)(b, input(&mut permit), input(2), input(50)));
+        }
         for operate in [
             failwell_breaker_force_open as BreakerOperate,
             failwell_breaker_disable,

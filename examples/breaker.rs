@@ -69,7 +69,7 @@ fn main() {
             }
         }
         if (now + 1) % ROW == 0 {
-            let snapshot = breaker.snapshot();
+            let snapshot = breaker.snapshot(now);
             let state = match (snapshot.state, snapshot.ramp_stage) {
                 (State::Closed, 0) => "closed".to_owned(),
                 (State::Closed, stage) => format!("ramp {stage}"),

@@ -695,7 +695,16 @@ FAILWELL_MUST_USE
 failwell_status_t failwell_breaker_reset(failwell_breaker_t *breaker,
                                          uint64_t now);
 
-// Writes `breaker`'s state, counts and next timed transition to `*snapshot`.
+// Writes `breaker`'s state, counts and next timed transition to
+// `*snapshot`, with the time window as of `now`.
+//
+// The time buckets `now` has left behind are expired first, exactly as a
+// call at `now` would expire them, so an idle breaker does not keep
+// reporting old calls. A snapshot is an observation, not a reading of the
+// clock: a `now` behind the newest bucket changes nothing, and the window
+// is reported as it stands. (This function used to take no `now`, and
+// reported the time window as of the latest call recorded: an idle
+// breaker showed its last failure rate for good.)
 //
 // Returns FAILWELL_OK, FAILWELL_NULL_POINTER (either pointer),
 // FAILWELL_MISALIGNED or FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe.
@@ -706,6 +715,7 @@ failwell_status_t failwell_breaker_reset(failwell_breaker_t *breaker,
 // bytes; `snapshot` NULL or valid for a write.
 FAILWELL_MUST_USE
 failwell_status_t failwell_breaker_snapshot(const failwell_breaker_t *breaker,
+                                            uint64_t now,
                                             failwell_breaker_snapshot_t *snapshot);
 
 #ifdef __cplusplus

@@ -701,10 +701,13 @@ class Breaker {
   /// started over, from any state.
   void reset(std::uint64_t now) noexcept { operate(failwell_breaker_reset, now); }
 
-  /// The state, counts and next timed transition. Thread-safe; never throws.
-  BreakerSnapshot snapshot() const noexcept {
+  /// The state, counts and next timed transition, with the time window as
+  /// of `now`: the buckets `now` has left behind expire first, as a call at
+  /// `now` would expire them; an earlier `now` changes nothing.
+  /// Thread-safe; never throws.
+  BreakerSnapshot snapshot(std::uint64_t now) const noexcept {
     failwell_breaker_snapshot_t s{};
-    if (failwell_breaker_snapshot(&raw_, &s) != FAILWELL_OK) {
+    if (failwell_breaker_snapshot(&raw_, now, &s) != FAILWELL_OK) {
       // Unreachable for a constructed breaker; report it held open.
       s.state = FAILWELL_BREAKER_STATE_FORCED_OPEN;
     }

@@ -2,7 +2,7 @@
 
 use failwell::breaker::{
     Breaker, Config, ConfigError, EventRing, Observer, Outcome, Reason, Recorded, Rejection, State,
-    Ticket, TierPolicy, Transition,
+    Ticket, TierPolicy, Transition, WindowStats,
 };
 use failwell::Tier;
 
@@ -32,10 +32,10 @@ fn consecutive_failures_trip_and_a_success_resets_the_run() {
     succeed(&b, 0);
     fail(&b, 0);
     fail(&b, 0);
-    assert_eq!(b.snapshot().consecutive_failures, 2);
-    assert_eq!(b.snapshot().state, State::Closed);
+    assert_eq!(b.snapshot(0).consecutive_failures, 2);
+    assert_eq!(b.state(), State::Closed);
     fail(&b, 10);
-    let snapshot = b.snapshot();
+    let snapshot = b.snapshot(10);
     assert_eq!(snapshot.state, State::Open);
     assert_eq!(snapshot.next_transition, Some(110));
     assert_eq!(
@@ -52,13 +52,13 @@ fn count_window_failure_rate_needs_the_minimum_calls() {
     fail(&b, 0);
     fail(&b, 0);
     assert_eq!(
-        b.snapshot().state,
+        b.state(),
         State::Closed,
         "three calls are below the minimum"
     );
     succeed(&b, 0);
     // 3 of 4 failed: judged on the success that completed the minimum.
-    assert_eq!(b.snapshot().state, State::Open);
+    assert_eq!(b.state(), State::Open);
 }
 
 #[test]
@@ -69,18 +69,18 @@ fn count_window_forgets_calls_older_than_n() {
     for _ in 0..4 {
         succeed(&b, 0);
     }
-    let stats = b.snapshot().count_window;
+    let stats = b.snapshot(0).count_window;
     assert_eq!((stats.calls, stats.failures), (4, 0));
     fail(&b, 0);
     fail(&b, 0);
-    let stats = b.snapshot().count_window;
+    let stats = b.snapshot(0).count_window;
     assert_eq!((stats.calls, stats.failures), (4, 2));
     assert_eq!(stats.failure_rate(), Some(500));
     assert_eq!(stats.slow_call_rate(), Some(0));
-    assert_eq!(b.snapshot().time_window.failure_rate(), None);
-    assert_eq!(b.snapshot().state, State::Closed);
+    assert_eq!(b.snapshot(0).time_window.failure_rate(), None);
+    assert_eq!(b.state(), State::Closed);
     fail(&b, 0);
-    assert_eq!(b.snapshot().state, State::Open);
+    assert_eq!(b.state(), State::Open);
 }
 
 #[test]
@@ -94,21 +94,21 @@ fn time_window_expires_old_buckets() {
     fail(&b, 0);
     fail(&b, 5);
     succeed(&b, 12);
-    let stats = b.snapshot().time_window;
+    let stats = b.snapshot(12).time_window;
     assert_eq!((stats.calls, stats.failures), (3, 2));
     // At tick 40 the bucket of ticks 0..10 has left the window.
     succeed(&b, 41);
-    let stats = b.snapshot().time_window;
+    let stats = b.snapshot(41).time_window;
     assert_eq!((stats.calls, stats.failures), (2, 0));
     // A jump past the whole window empties it.
     succeed(&b, 1_000);
-    let stats = b.snapshot().time_window;
+    let stats = b.snapshot(1_000).time_window;
     assert_eq!((stats.calls, stats.failures), (1, 0));
     // A clock that went back counts in the newest bucket.
     fail(&b, 3);
     fail(&b, 1_001);
     fail(&b, 1_002);
-    assert_eq!(b.snapshot().state, State::Open);
+    assert_eq!(b.state(), State::Open);
 }
 
 #[test]
@@ -126,7 +126,7 @@ fn slow_calls_trip_on_their_own_rate() {
         ring.push(permit.latency(now + latency, latency));
     }
     assert!(ring.iter().all(|r| *r == Recorded::Counted));
-    let snapshot = b.snapshot();
+    let snapshot = b.snapshot(480);
     assert_eq!(snapshot.state, State::Open);
     assert_eq!(snapshot.count_window.slow, 3);
     assert_eq!(snapshot.count_window.failures, 0);
@@ -143,8 +143,8 @@ fn success_measures_its_own_latency() {
     permit.success(51);
     let permit = b.try_acquire(100, E).unwrap();
     permit.success(150);
-    assert_eq!(b.snapshot().count_window.slow, 1);
-    assert_eq!(b.snapshot().state, State::Closed);
+    assert_eq!(b.snapshot(150).count_window.slow, 1);
+    assert_eq!(b.state(), State::Closed);
 }
 
 #[test]
@@ -158,19 +158,19 @@ fn failures_slower_than_the_threshold_count_as_slow_calls() {
     }
     let permit = b.try_acquire(300, E).unwrap();
     assert_eq!(permit.failure_after(1_000, 50), Recorded::Counted);
-    let stats = b.snapshot().count_window;
+    let stats = b.snapshot(1_000).count_window;
     assert_eq!((stats.calls, stats.failures, stats.slow), (4, 4, 0));
-    assert_eq!(b.snapshot().state, State::Closed);
+    assert_eq!(b.state(), State::Closed);
     // A failure that took 51 ticks is slow: measured from its acquisition...
     let permit = b.try_acquire(400, E).unwrap();
     assert_eq!(permit.failure(451), Recorded::Counted);
-    let stats = b.snapshot().count_window;
+    let stats = b.snapshot(451).count_window;
     assert_eq!((stats.calls, stats.failures, stats.slow), (4, 4, 1));
-    assert_eq!(b.snapshot().state, State::Closed);
+    assert_eq!(b.state(), State::Closed);
     // ...or given by the caller; 2 of 4 slow trips it.
     let permit = b.try_acquire(500, E).unwrap();
     assert_eq!(permit.failure_after(500, 51), Recorded::Counted);
-    let snapshot = b.snapshot();
+    let snapshot = b.snapshot(500);
     assert_eq!(
         (snapshot.count_window.slow, snapshot.state),
         (2, State::Open)
@@ -178,13 +178,13 @@ fn failures_slower_than_the_threshold_count_as_slow_calls() {
     // A probe that fails within the threshold is a failed probe all the same.
     let probe = b.try_acquire(600, E).unwrap();
     assert_eq!(probe.failure_after(600, 0), Recorded::Counted);
-    assert_eq!(b.snapshot().state, State::Open);
+    assert_eq!(b.state(), State::Open);
 }
 
 fn tripped(config: Config) -> Breaker<0, 0> {
     let b = breaker::<0, 0>(config.trip_on_consecutive_failures(1));
     fail(&b, 0);
-    assert_eq!(b.snapshot().state, State::Open);
+    assert_eq!(b.state(), State::Open);
     b
 }
 
@@ -192,7 +192,7 @@ fn tripped(config: Config) -> Breaker<0, 0> {
 fn half_open_admits_at_most_p_probes_and_s_successes_close() {
     let b = tripped(Config::new(100).half_open(2, 3, 1, 50));
     let p1 = b.try_acquire(100, E).unwrap();
-    assert_eq!(b.snapshot().state, State::HalfOpen);
+    assert_eq!(b.state(), State::HalfOpen);
     let p2 = b.try_acquire(100, I).unwrap();
     assert!(p1.is_probe() && p2.is_probe());
     assert_eq!(
@@ -203,9 +203,9 @@ fn half_open_admits_at_most_p_probes_and_s_successes_close() {
     assert_eq!(p1.success(120), Recorded::Counted);
     let p3 = b.try_acquire(120, E).unwrap();
     assert_eq!(p2.success(121), Recorded::Counted);
-    assert_eq!(b.snapshot().probe_successes, 2);
+    assert_eq!(b.snapshot(121).probe_successes, 2);
     assert_eq!(p3.success(122), Recorded::Counted);
-    assert_eq!(b.snapshot().state, State::Closed);
+    assert_eq!(b.state(), State::Closed);
 }
 
 #[test]
@@ -213,30 +213,30 @@ fn a_failed_probe_reopens_with_a_longer_backoff() {
     let b = tripped(Config::new(100).backoff(2_000, 350, 1_000));
     let probe = b.try_acquire(100, E).unwrap();
     probe.failure(105);
-    let snapshot = b.snapshot();
+    let snapshot = b.snapshot(105);
     assert_eq!((snapshot.state, snapshot.trips), (State::Open, 2));
     assert_eq!(snapshot.next_transition, Some(305));
     b.try_acquire(305, E).unwrap().failure(305);
     // 400 is capped at 350.
-    assert_eq!(b.snapshot().next_transition, Some(655));
+    assert_eq!(b.snapshot(305).next_transition, Some(655));
 }
 
 #[test]
 fn backoff_starts_over_after_a_healthy_period() {
     let b = tripped(Config::new(100).backoff(2_000, 10_000, 1_000));
     b.try_acquire(100, E).unwrap().failure(100);
-    assert_eq!(b.snapshot().trips, 2);
+    assert_eq!(b.snapshot(100).trips, 2);
     b.try_acquire(300, E).unwrap().success(300);
-    assert_eq!(b.snapshot().state, State::Closed);
+    assert_eq!(b.state(), State::Closed);
     // Tripping again soon keeps the backoff growing...
     fail(&b, 400);
-    assert_eq!(b.snapshot().trips, 3);
-    assert_eq!(b.snapshot().next_transition, Some(800));
+    assert_eq!(b.snapshot(400).trips, 3);
+    assert_eq!(b.snapshot(400).next_transition, Some(800));
     b.try_acquire(800, E).unwrap().success(800);
     // ...but after 1000 healthy ticks it starts over.
     fail(&b, 1_800);
-    assert_eq!(b.snapshot().trips, 1);
-    assert_eq!(b.snapshot().next_transition, Some(1_900));
+    assert_eq!(b.snapshot(1_800).trips, 1);
+    assert_eq!(b.snapshot(1_800).next_transition, Some(1_900));
 }
 
 #[test]
@@ -244,7 +244,7 @@ fn jitter_lengthens_within_its_bound_and_depends_on_the_seed() {
     let mut durations = Vec::new();
     for seed in 0..50 {
         let b = tripped(Config::new(1_000).jitter(200, seed));
-        let until = b.snapshot().next_transition.unwrap();
+        let until = b.snapshot(0).next_transition.unwrap();
         assert!((1_000..=1_200).contains(&until), "{until}");
         durations.push(until);
     }
@@ -263,7 +263,7 @@ fn a_probe_that_never_reports_is_reclaimed_as_failed() {
     );
     // At 130 the probe timed out: one failure of two; a new probe round.
     let probe = b.try_acquire(130, E).unwrap();
-    let snapshot = b.snapshot();
+    let snapshot = b.snapshot(130);
     assert_eq!(
         (snapshot.state, snapshot.probe_failures),
         (State::HalfOpen, 1)
@@ -271,7 +271,7 @@ fn a_probe_that_never_reports_is_reclaimed_as_failed() {
     // The lost probe's late report is stale.
     assert_eq!(b.record(lost, 131, Outcome::Success), Recorded::Stale);
     assert_eq!(probe.success(132), Recorded::Counted);
-    assert_eq!(b.snapshot().state, State::Closed);
+    assert_eq!(b.state(), State::Closed);
 }
 
 #[test]
@@ -281,10 +281,10 @@ fn stale_outcomes_never_change_state() {
     let older = b.try_acquire(0, E).unwrap();
     fail(&b, 0);
     fail(&b, 0);
-    let snapshot = b.snapshot();
+    let snapshot = b.snapshot(0);
     assert_eq!(old.failure(1), Recorded::Stale);
     assert_eq!(older.success(1), Recorded::Stale);
-    assert_eq!(b.snapshot(), snapshot);
+    assert_eq!(b.snapshot(1), snapshot);
 }
 
 #[test]
@@ -293,7 +293,7 @@ fn a_probe_reported_twice_is_stale_the_second_time() {
     let ticket = b.acquire(100, E).unwrap();
     assert_eq!(b.record(ticket, 101, Outcome::Success), Recorded::Counted);
     assert_eq!(b.record(ticket, 102, Outcome::Success), Recorded::Stale);
-    assert_eq!(b.snapshot().probe_successes, 1);
+    assert_eq!(b.snapshot(102).probe_successes, 1);
     // A forged probe slot is stale too.
     let forged = Ticket {
         probe: 16,
@@ -307,7 +307,7 @@ fn a_probe_reported_twice_is_stale_the_second_time() {
     assert_eq!(b.record(forged, 102, Outcome::Failure), Recorded::Stale);
     let forged = Ticket { probe: 0, ..ticket };
     assert_eq!(b.record(forged, 102, Outcome::Failure), Recorded::Stale);
-    assert_eq!(b.snapshot().state, State::HalfOpen);
+    assert_eq!(b.state(), State::HalfOpen);
 }
 
 #[test]
@@ -316,7 +316,7 @@ fn a_dropped_probe_frees_its_slot_and_counts_neither_way() {
     let probe = b.try_acquire(100, E).unwrap();
     assert!(b.try_acquire(100, E).is_err());
     drop(probe);
-    let snapshot = b.snapshot();
+    let snapshot = b.snapshot(100);
     assert_eq!(
         (
             snapshot.state,
@@ -335,7 +335,7 @@ fn a_dropped_closed_permit_counts_nowhere() {
     drop(b.try_acquire(0, E).unwrap());
     let b_ignored = b.try_acquire(0, E).unwrap();
     assert_eq!(b_ignored.ignore(0), Recorded::Counted);
-    assert_eq!(b.snapshot().count_window.calls, 0);
+    assert_eq!(b.snapshot(0).count_window.calls, 0);
 }
 
 fn ramped() -> Breaker<0, 0> {
@@ -351,10 +351,7 @@ fn ramped() -> Breaker<0, 0> {
 #[test]
 fn the_ramp_admits_exact_shares_per_tier_and_stage() {
     let b = ramped();
-    assert_eq!(
-        (b.snapshot().state, b.snapshot().ramp_stage),
-        (State::Closed, 1)
-    );
+    assert_eq!((b.state(), b.snapshot(100).ramp_stage), (State::Closed, 1));
     let count = |tier, now| {
         (0..1_000)
             .filter(|_| b.try_acquire(now, tier).is_ok())
@@ -368,13 +365,13 @@ fn the_ramp_admits_exact_shares_per_tier_and_stage() {
     assert_eq!(count(E, 1_100), 500);
     assert_eq!(count(I, 1_100), 100);
     assert_eq!(count(O, 1_100), 100);
-    assert_eq!(b.snapshot().ramp_stage, 2);
+    assert_eq!(b.snapshot(1_100).ramp_stage, 2);
     // Stage 3: Essential full, the others 50 %.
     assert_eq!(count(E, 2_100), 1_000);
     assert_eq!(count(O, 2_100), 500);
     // Then full traffic.
     assert_eq!(count(O, 3_100), 1_000);
-    assert_eq!(b.snapshot().ramp_stage, 0);
+    assert_eq!(b.snapshot(3_100).ramp_stage, 0);
 }
 
 #[test]
@@ -385,7 +382,7 @@ fn failures_during_the_ramp_roll_back_at_once() {
         permits.extend(b.try_acquire(200, E).ok());
     }
     permits.pop().unwrap().failure(201);
-    let snapshot = b.snapshot();
+    let snapshot = b.snapshot(201);
     assert_eq!((snapshot.state, snapshot.trips), (State::Open, 2));
 }
 
@@ -404,13 +401,13 @@ fn forced_open_disabled_and_reset() {
     for _ in 0..4 {
         b.try_acquire(6, E).unwrap().failure(6);
     }
-    let snapshot = b.snapshot();
+    let snapshot = b.snapshot(6);
     assert_eq!(
         (snapshot.state, snapshot.count_window.failures),
         (State::Disabled, 4)
     );
     b.reset(7);
-    let snapshot = b.snapshot();
+    let snapshot = b.snapshot(7);
     assert_eq!(
         (snapshot.state, snapshot.count_window.calls),
         (State::Closed, 0)
@@ -487,7 +484,7 @@ fn a_clock_that_goes_back_passes_no_time() {
     let probe = b.try_acquire(100, E).unwrap();
     // Reported "before" it was taken: a zero latency, not a huge one.
     assert_eq!(probe.success(50), Recorded::Counted);
-    assert_eq!(b.snapshot().state, State::Closed);
+    assert_eq!(b.state(), State::Closed);
 }
 
 #[test]
@@ -509,7 +506,7 @@ fn time_near_u64_max_neither_panics_nor_wraps() {
     let probe = b.try_acquire(u64::MAX / 2 + 5, E).unwrap();
     assert_eq!(probe.failure(u64::MAX - 1), Recorded::Counted);
     // The second open duration would end past u64::MAX: open for good on this clock.
-    assert_eq!(b.snapshot().next_transition, Some(u64::MAX));
+    assert_eq!(b.snapshot(u64::MAX - 1).next_transition, Some(u64::MAX));
     for now in [u64::MAX - 1, u64::MAX, 0] {
         assert_eq!(
             b.try_acquire(now, E).unwrap_err(),
@@ -604,8 +601,8 @@ fn configs_are_checked_with_typed_errors() {
     // With a count window, width 0 leaves the buckets unused.
     let unused = Breaker::<8, 2>::new(rate).unwrap();
     let _ = unused.try_acquire(0, E).unwrap().failure(0);
-    assert_eq!(unused.snapshot().time_window.calls, 0);
-    assert_eq!(unused.snapshot().count_window.calls, 1);
+    assert_eq!(unused.snapshot(0).time_window.calls, 0);
+    assert_eq!(unused.snapshot(0).count_window.calls, 1);
     assert_eq!(
         Breaker::<4, 2>::new(rate.bucket_width(u64::MAX)).unwrap_err(),
         ConfigError::DurationOverflow
@@ -683,7 +680,7 @@ fn a_breaker_can_be_a_static() {
             Err(_) => panic!("invalid config"),
         };
     succeed(&BREAKER, 0);
-    assert_eq!(BREAKER.snapshot().state, State::Closed);
+    assert_eq!(BREAKER.state(), State::Closed);
     assert!(format!("{BREAKER:?}").contains("Breaker"));
 }
 
@@ -755,7 +752,11 @@ fn one_far_past_now_makes_the_time_window_forget_nothing() {
                 }
             }
         }
-        assert_eq!(b.snapshot(), twin.snapshot(), "after a reading at {bogus}");
+        assert_eq!(
+            b.snapshot(1_000_019),
+            twin.snapshot(1_000_019),
+            "after a reading at {bogus}"
+        );
     }
 }
 
@@ -768,10 +769,10 @@ fn a_clock_going_back_within_the_span_counts_in_the_newest_bucket() {
         fail(&b, 950);
     }
     // Ticks 900..1000 are the window; readings at 950 are within it.
-    let stats = b.snapshot().time_window;
+    let stats = b.snapshot(950).time_window;
     assert_eq!((stats.calls, stats.failures), (13, 3));
     succeed(&b, 1_009);
-    let stats = b.snapshot().time_window;
+    let stats = b.snapshot(1_009).time_window;
     assert_eq!(
         (stats.calls, stats.failures),
         (13, 3),
@@ -805,7 +806,7 @@ fn one_far_future_trip_does_not_hold_the_breaker_open() {
             .expect("a probe at the moved deadline");
         assert!(probe.is_probe());
         assert_eq!(probe.success(1_102), Recorded::Counted);
-        assert_eq!(b.snapshot().state, State::Closed);
+        assert_eq!(b.state(), State::Closed);
     }
 }
 
@@ -873,7 +874,10 @@ fn breakers_with_one_config_do_not_open_in_lockstep() {
                     breaker.reset(i * 10_000);
                     fail(breaker, i * 10_000);
                 }
-                (a.snapshot().next_transition, b.snapshot().next_transition)
+                (
+                    a.snapshot(i * 10_000).next_transition,
+                    b.snapshot(i * 10_000).next_transition,
+                )
             })
             .collect::<Vec<_>>()
     };
@@ -881,4 +885,49 @@ fn breakers_with_one_config_do_not_open_in_lockstep() {
     assert!(trips(config.reproducible_jitter())
         .iter()
         .all(|(a, b)| a == b));
+}
+
+/// A snapshot shows the time window as of its `now`: an idle breaker does
+/// not keep reporting the calls of an hour ago.
+#[test]
+fn an_idle_time_window_is_empty_an_hour_later() {
+    // Ticks are milliseconds: 10 buckets of 1 s.
+    let b = breaker::<0, 10>(
+        Config::new(1_000)
+            .trip_on_failure_rate(500, 4)
+            .bucket_width(1_000),
+    );
+    fail(&b, 0);
+    let stats = b.snapshot(0).time_window;
+    assert_eq!((stats.calls, stats.failures), (1, 1));
+    let hour_later = b.snapshot(3_600_000).time_window;
+    assert_eq!(hour_later, WindowStats::default(), "an hour later");
+    assert_eq!(hour_later.failure_rate(), None);
+}
+
+/// A snapshot is an observation, not a reading for the clock-fault rule:
+/// one with an old `now` (far behind the newest bucket, twice, or within
+/// the window) marks nothing and moves nothing, so the breaker goes on
+/// exactly as a twin that was never looked at.
+#[test]
+fn a_snapshot_with_an_old_now_changes_nothing() {
+    for old in [0, 3, 500, 985] {
+        let b = healthy_time_window();
+        let twin = healthy_time_window();
+        let seen = twin.snapshot(990);
+        // Two calls this far behind would move the window back there.
+        assert_eq!(b.snapshot(old), seen, "at {old}");
+        assert_eq!(b.snapshot(old), seen, "again at {old}");
+        // Nor was the window marked: a far-past call now only marks it.
+        fail(&b, old);
+        fail(&twin, old);
+        succeed(&b, 995);
+        succeed(&twin, 995);
+        let after = twin.snapshot(995);
+        assert_eq!(b.snapshot(995), after, "after snapshots at {old}");
+        assert_eq!(
+            (after.time_window.calls, after.time_window.failures),
+            (12, 1)
+        );
+    }
 }

@@ -144,7 +144,7 @@ fn probes_never_exceed(probes: u8, threads: u8, look: bool, close: bool) {
                         let held = holders.fetch_add(1, Ordering::SeqCst) + 1;
                         assert!(held <= usize::from(probes), "{held} probes held at once");
                         if look {
-                            let in_flight = b.snapshot().probes_in_flight;
+                            let in_flight = b.snapshot(OPEN).probes_in_flight;
                             assert!(in_flight <= probes, "snapshot: {in_flight} in flight");
                         }
                         holders.fetch_sub(1, Ordering::SeqCst);
@@ -161,7 +161,7 @@ fn probes_never_exceed(probes: u8, threads: u8, look: bool, close: bool) {
             .map(|h| u8::from(h.join().unwrap()))
             .sum::<u8>();
         assert!(granted >= probes.min(threads));
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(OPEN);
         if granted == successes {
             assert_eq!(snapshot.state, State::Closed);
             assert_eq!(counts.of(State::HalfOpen, State::Closed), 1);
@@ -219,7 +219,7 @@ fn probes_never_exceed_with_one_freed(probes: u8, held: u8, look: bool) {
                         let now_held = holders.fetch_add(1, Ordering::SeqCst) + 1;
                         assert!(now_held <= usize::from(probes), "{now_held} probes held");
                         if look {
-                            let in_flight = b.snapshot().probes_in_flight;
+                            let in_flight = b.snapshot(OPEN).probes_in_flight;
                             assert!(in_flight <= probes, "snapshot: {in_flight} in flight");
                         }
                         1
@@ -243,7 +243,7 @@ fn probes_never_exceed_with_one_freed(probes: u8, held: u8, look: bool) {
             granted == free || granted == free + 1,
             "{granted} granted with {free} free and one freed"
         );
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(OPEN);
         assert_eq!(snapshot.state, State::HalfOpen);
         assert_eq!(snapshot.probes_in_flight, held - 1 + granted);
         assert_eq!(snapshot.probe_successes, 1);
@@ -278,7 +278,7 @@ fn two_failures_trip_exactly_once() {
         }
         assert_eq!(counts.of(State::Closed, State::Open), 1);
         assert_eq!(counts.total(), 1);
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(0);
         assert_eq!(snapshot.state, State::Open);
         assert_eq!(snapshot.generation, 1);
         assert_eq!(snapshot.trips, 1);
@@ -297,7 +297,7 @@ fn two_probe_successes_close_exactly_once() {
         let (b, counts) = breaker::<0, 0>(config);
         let probes = [first_probe(&b), b.acquire(OPEN, E).unwrap()];
         assert_eq!(probes.map(|p| p.probe), [1, 2]);
-        let generation = b.snapshot().generation;
+        let generation = b.snapshot(OPEN).generation;
         let before = counts.total();
         let handles =
             probes.map(|probe| spawn(&b, move |b| b.record(probe, OPEN, Outcome::Success)));
@@ -306,7 +306,7 @@ fn two_probe_successes_close_exactly_once() {
         }
         assert_eq!(counts.of(State::HalfOpen, State::Closed), 1);
         assert_eq!(counts.total(), before + 1);
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(OPEN);
         assert_eq!(snapshot.state, State::Closed);
         assert_eq!(snapshot.generation, generation + 1);
         assert_eq!(snapshot.ramp_stage, 0);
@@ -324,12 +324,12 @@ fn a_failing_and_a_succeeding_probe_make_one_transition() {
             .half_open(2, 1, 1, 1_000);
         let (b, counts) = breaker::<0, 0>(config);
         let [failing, succeeding] = [first_probe(&b), b.acquire(OPEN, E).unwrap()];
-        let generation = b.snapshot().generation;
+        let generation = b.snapshot(OPEN).generation;
         let before = counts.total();
         let failed = spawn(&b, move |b| b.record(failing, OPEN, Outcome::Failure));
         let succeeded = spawn(&b, move |b| b.record(succeeding, OPEN, Outcome::Success));
         let outcomes = (failed.join().unwrap(), succeeded.join().unwrap());
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(OPEN);
         match outcomes {
             (Recorded::Counted, Recorded::Stale) => {
                 assert_eq!(snapshot.state, State::Open);
@@ -360,14 +360,14 @@ fn a_probe_timeout_racing_a_late_report(probe_failures: u8) {
                 .half_open(1, 1, probe_failures, 10);
         let (b, counts) = breaker::<0, 0>(config);
         let late = first_probe(&b);
-        let generation = b.snapshot().generation;
+        let generation = b.snapshot(OPEN).generation;
         let before = counts.total();
         let now = OPEN + 10;
         let reclaimer = spawn(&b, move |b| b.acquire(now, E));
         let reporter = spawn(&b, move |b| b.record(late, now, Outcome::Success));
         let acquired = reclaimer.join().unwrap();
         let reported = reporter.join().unwrap();
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(now);
         match (reported, acquired) {
             (Recorded::Counted, acquired) => {
                 match acquired {
@@ -398,7 +398,7 @@ fn a_probe_timeout_racing_a_late_report(probe_failures: u8) {
                 // The new generation's probe decides; the old one stays stale.
                 assert_eq!(b.record(late, now, Outcome::Success), Recorded::Stale);
                 assert_eq!(b.record(ticket, now, Outcome::Success), Recorded::Counted);
-                assert_eq!(b.snapshot().state, State::Closed);
+                assert_eq!(b.state(), State::Closed);
                 assert_eq!(counts.total(), before + 2);
                 return;
             }
@@ -440,7 +440,7 @@ fn a_closed_report_racing_a_trip_leaves_the_trip_as_it_was() {
         // Counted (before the trip) or stale (after): nothing in between.
         let _ = a.join().unwrap();
         tripper.join().unwrap();
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(1);
         assert_eq!(snapshot.state, State::ForcedOpen);
         assert_eq!(snapshot.generation, 1);
         assert_eq!(snapshot.trips, 0);
@@ -459,7 +459,7 @@ fn a_closed_report_racing_a_trip_leaves_the_trip_as_it_was() {
         for outcome in [Outcome::Success, Outcome::Failure] {
             assert_eq!(b.record(ticket, 2, outcome), Recorded::Stale);
         }
-        assert_eq!(b.snapshot(), snapshot);
+        assert_eq!(b.snapshot(2), snapshot);
         assert_eq!(counts.total(), 1);
     });
 }
@@ -484,7 +484,7 @@ fn a_report_racing_a_reset_lands_whole_or_not_at_all() {
         let resetter = spawn(&b, |b| b.reset(1));
         let reported = a.join().unwrap();
         resetter.join().unwrap();
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(1);
         assert_eq!(
             (
                 snapshot.state,
@@ -556,7 +556,7 @@ fn colliding_calls_leave_window_sums_equal_to_their_contents() {
         let slow = spawn(&b, move |b| b.record(tickets[1], 25, Outcome::Latency(100)));
         assert_eq!(failure.join().unwrap(), Recorded::Counted);
         assert_eq!(slow.join().unwrap(), Recorded::Counted);
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(25);
         assert_eq!(snapshot.state, State::Closed);
         let count = snapshot.count_window;
         assert!(
@@ -572,14 +572,14 @@ fn colliding_calls_leave_window_sums_equal_to_their_contents() {
             "buckets 1 and 2: {time:?}"
         );
         record(&b, 25, Outcome::Success);
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(25);
         assert_eq!(snapshot.count_window, stats(1, 0, 0));
         assert_eq!(
             snapshot.time_window,
             stats(time.calls + 1, time.failures, time.slow)
         );
         record(&b, 1_000, Outcome::Success);
-        assert_eq!(b.snapshot().time_window, stats(1, 0, 0));
+        assert_eq!(b.snapshot(1_000).time_window, stats(1, 0, 0));
     });
 }
 
@@ -609,7 +609,7 @@ fn a_judge_never_sees_a_rate_that_no_window_state_had() {
         let failing = spawn(&b, move |b| {
             (
                 b.record(tickets[1], 30, Outcome::Failure),
-                b.snapshot().time_window,
+                b.snapshot(30).time_window,
             )
         });
         assert_eq!(expiring.join().unwrap(), Recorded::Counted);
@@ -619,7 +619,7 @@ fn a_judge_never_sees_a_rate_that_no_window_state_had() {
             seen.failures <= seen.calls && u64::from(seen.failures) * 2 <= u64::from(seen.calls),
             "a window no state had: {seen:?}"
         );
-        assert_eq!(b.snapshot().time_window, stats(4, 1, 0));
+        assert_eq!(b.snapshot(30).time_window, stats(4, 1, 0));
     });
 }
 
@@ -649,7 +649,7 @@ fn three_calls_in_a_window_of_two_leave_exact_sums() {
         let slow = spawn(&b, move |b| b.record(tickets[2], 1, Outcome::Latency(100)));
         assert_eq!(a.join().unwrap(), [Recorded::Counted; 2]);
         let slow = slow.join().unwrap();
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(1);
         let tripped = counts.of(State::Closed, State::Open);
         assert_eq!(counts.total(), tripped);
         assert_eq!(snapshot.state == State::Open, tripped == 1);
@@ -667,10 +667,10 @@ fn three_calls_in_a_window_of_two_leave_exact_sums() {
             Recorded::Stale => assert_eq!(count, stats(2, 2, 0)),
         }
         b.reset(2);
-        assert_eq!(b.snapshot().count_window, WindowStats::default());
+        assert_eq!(b.snapshot(2).count_window, WindowStats::default());
         record(&b, 3, Outcome::Failure);
         record(&b, 3, Outcome::Latency(100));
-        assert_eq!(b.snapshot().count_window, stats(2, 1, 1));
+        assert_eq!(b.snapshot(3).count_window, stats(2, 1, 1));
     });
 }
 
@@ -706,7 +706,7 @@ fn a_trip_is_never_cut_short() {
         }
         assert_eq!(counts.of(State::Open, State::HalfOpen), 0);
         assert_eq!(counts.total(), 1);
-        assert_eq!(b.snapshot().state, State::Open);
+        assert_eq!(b.state(), State::Open);
     });
 }
 
@@ -729,7 +729,7 @@ fn a_fresh_probe_never_times_out() {
         let y = spawn(&b, |b| b.acquire(OPEN + 10, E).map(|t| t.probe));
         let _ = (z.join().unwrap(), y.join().unwrap());
         assert_eq!(counts.of(State::HalfOpen, State::Open), 0);
-        assert_ne!(b.snapshot().state, State::Open);
+        assert_ne!(b.state(), State::Open);
     });
 }
 
@@ -755,7 +755,7 @@ fn a_failure_and_a_success_reaching_the_minimum_trip_once() {
         let success = spawn(&b, move |b| b.record(tickets[1], 1, Outcome::Success));
         assert_eq!(failure.join().unwrap(), Recorded::Counted);
         let _ = success.join().unwrap();
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(1);
         assert_eq!(
             (snapshot.state, counts.of(State::Closed, State::Open)),
             (State::Open, 1),
@@ -786,7 +786,7 @@ fn a_trip_after_a_healthy_spell_starts_the_backoff_over_under_contention() {
         let a = spawn(&b, move |b| b.record(tickets[0], 1_000, Outcome::Failure));
         let c = spawn(&b, move |b| b.record(tickets[1], 1_000, Outcome::Failure));
         let _ = (a.join().unwrap(), c.join().unwrap());
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(1_000);
         assert_eq!(
             counts.of(State::Closed, State::Open),
             2,
@@ -818,7 +818,7 @@ fn a_reset_racing_a_trip_never_shortens_the_open_duration() {
         let _ = probe.join().unwrap();
         assert_eq!(counts.of(State::Open, State::HalfOpen), 0);
         assert!(counts.of(State::Closed, State::Open) <= 1);
-        let snapshot = b.snapshot();
+        let snapshot = b.snapshot(50);
         if snapshot.state == State::Open {
             assert_eq!(snapshot.next_transition, Some(OPEN));
         }
@@ -867,14 +867,14 @@ fn two_threads_ending_a_ramp_stage_keep_its_share_exact() {
             u8::from(x) + u8::from(y),
             1,
             "exactly one of the two is admitted: {x} {y} {:?}",
-            b.snapshot()
+            b.snapshot(start + 10)
         );
         assert_eq!(
             counts.of(State::Closed, State::Open),
             2,
             "the first trip, then the ramp's"
         );
-        assert_eq!(b.snapshot().state, State::Open);
+        assert_eq!(b.state(), State::Open);
     });
 }
 
@@ -911,7 +911,7 @@ fn a_timeout_never_takes_a_probe_granted_after_it_looked() {
                 Recorded::Counted,
                 "a fresh probe's report was lost"
             );
-            assert_eq!(b.snapshot().state, State::Closed);
+            assert_eq!(b.state(), State::Closed);
         }
     });
 }

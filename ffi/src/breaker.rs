@@ -850,7 +850,16 @@ pub unsafe extern "C" fn failwell_breaker_reset(
     unsafe { operate(breaker, |b| b.reset(now)) }
 }
 
-/// Writes `breaker`'s state, counts and next timed transition to `*snapshot`.
+/// Writes `breaker`'s state, counts and next timed transition to
+/// `*snapshot`, with the time window as of `now`.
+///
+/// The time buckets `now` has left behind are expired first, exactly as a
+/// call at `now` would expire them, so an idle breaker does not keep
+/// reporting old calls. A snapshot is an observation, not a reading of the
+/// clock: a `now` behind the newest bucket changes nothing, and the window
+/// is reported as it stands. (This function used to take no `now`, and
+/// reported the time window as of the latest call recorded: an idle
+/// breaker showed its last failure rate for good.)
 ///
 /// Returns FAILWELL_OK, FAILWELL_NULL_POINTER (either pointer),
 /// FAILWELL_MISALIGNED or FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe.
@@ -863,12 +872,18 @@ pub unsafe extern "C" fn failwell_breaker_reset(
 #[no_mangle]
 pub unsafe extern "C" fn failwell_breaker_snapshot(
     breaker: *const failwell_breaker_t,
+    now: u64,
     snapshot: *mut failwell_breaker_snapshot_t,
 ) -> failwell_status_t {
     status((|| {
         // SAFETY: readable per the contract; `get` checks the rest.
         let b = &unsafe { object::get::<PaddedBreaker>(breaker) }?.breaker;
-        let s = b.snapshot();
+        // Refused before the snapshot, which can expire time buckets: a
+        // caller error changes nothing.
+        if snapshot.is_null() {
+            return Err(FAILWELL_NULL_POINTER);
+        }
+        let s = b.snapshot(now);
         let value = failwell_breaker_snapshot_t {
             state: s.state as failwell_breaker_state_t,
             generation: s.generation,

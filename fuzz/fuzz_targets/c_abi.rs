@@ -601,6 +601,7 @@ impl Harness {
             &before,
             obj,
             out,
+            false,
             status,
             &snapshot,
             &SENTINEL_SNAPSHOT,

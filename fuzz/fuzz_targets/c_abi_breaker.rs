@@ -285,6 +285,7 @@ enum Op {
     },
     Snapshot {
         breaker: ObjPtr,
+        now: Now,
         out: bool,
     },
     StatusStr(u32),
@@ -692,12 +693,14 @@ enum Action {
     Reset,
 }
 
-/// Something the shadow breaker was told, kept to rebuild its state.
+/// Something the shadow breaker was told, kept to rebuild its state (a
+/// snapshot too: it can expire time buckets).
 #[derive(Clone, Copy)]
 enum Step {
     Acquire(u64, Tier),
     Record(Ticket, u64, Outcome),
     Operate(Action, u64),
+    Snapshot(u64),
 }
 
 /// A breaker as the Rust API sees it: same config, same history.
@@ -724,7 +727,13 @@ impl Shadow {
             Step::Acquire(now, tier) => drop(self.acquire(now, tier)),
             Step::Record(ticket, now, outcome) => drop(self.record(ticket, now, outcome)),
             Step::Operate(action, now) => self.operate(action, now),
+            Step::Snapshot(now) => drop(self.snapshot(now)),
         }
+    }
+
+    fn snapshot(&mut self, now: u64) -> Snapshot {
+        self.steps.push(Step::Snapshot(now));
+        self.breaker.snapshot(now)
     }
 
     fn acquire(&mut self, now: u64, tier: Tier) -> Result<Ticket, Rejection> {
@@ -965,7 +974,8 @@ impl Harness {
                 self.now = now.apply(self.now);
                 self.operate(breaker, action);
             }
-            Op::Snapshot { breaker, out } => {
+            Op::Snapshot { breaker, now, out } => {
+                self.now = now.apply(self.now);
                 self.snapshot(breaker, out);
             }
             Op::StatusStr(value) => check_status_str(value),
@@ -1150,7 +1160,7 @@ impl Harness {
             Target::Live(slot) if problems.is_empty() => {
                 let rust_tier = rust_tier.expect("no problems: tier valid");
                 let shadow = self.storage.shadow(slot);
-                let state = shadow.breaker.snapshot().state;
+                let state = shadow.breaker.state();
                 let (expected, wait, ticket) = match shadow.acquire(now, rust_tier) {
                     Ok(ticket) => (FAILWELL_OK, 0, Some(ticket)),
                     Err(rejection) => {
@@ -1351,7 +1361,9 @@ impl Harness {
             assert_eq!(ticket, issued, "the permit {held:?} decodes to its ticket");
         }
         let shadow = self.storage.shadow(slot);
-        let generation = shadow.breaker.snapshot().generation;
+        // At the report's `now`, as the comparison after it takes one: a
+        // snapshot moves the time window to `now`, and so does the report.
+        let generation = shadow.snapshot(now).generation;
         let expected = recorded_status(shadow.record(ticket, now, outcome));
         assert_eq!(
             status, expected,
@@ -1434,42 +1446,45 @@ impl Harness {
         let pointer = self.storage.pointer(obj).cast_const();
         // SAFETY: the object NULL or within our buffer; `out_ptr` NULL or a
         // live local.
-        let status = unsafe { failwell_breaker_snapshot(pointer, out_ptr) };
+        let status = unsafe { failwell_breaker_snapshot(pointer, self.now, out_ptr) };
         if status == FAILWELL_OK {
             check_snapshot(&snapshot);
         }
+        // A snapshot may expire its breaker's time buckets.
         let live = self.storage.check_snapshot_call(
             &before,
             obj,
             out,
+            true,
             status,
             &snapshot,
             &SENTINEL_SNAPSHOT,
         );
         if let Some(slot) = live {
             let shadow = self.storage.shadow(slot);
-            let want = c_snapshot(&shadow.breaker.snapshot());
+            let want = c_snapshot(&shadow.snapshot(self.now));
             assert_eq!(snapshot, want, "snapshot on {:?}", shadow.config);
             check_live_snapshot(&snapshot, &shadow.config);
         }
     }
 
     /// The C snapshot of the breaker live at `slot`, checked against the
-    /// shadow's.
+    /// shadow's, both at the current `now`.
     fn compare(&mut self, slot: usize) -> failwell_breaker_snapshot_t {
         let mut snapshot = SENTINEL_SNAPSHOT;
         let pointer = self
             .storage
             .pointer(ObjPtr::Slot(u8::try_from(slot).expect("few slots")));
         // SAFETY: the object within our buffer; the out-pointer a live local.
-        let status = unsafe { failwell_breaker_snapshot(pointer.cast_const(), &mut snapshot) };
+        let status =
+            unsafe { failwell_breaker_snapshot(pointer.cast_const(), self.now, &mut snapshot) };
         assert_eq!(
             status, FAILWELL_OK,
             "snapshot of the live breaker at slot {slot}"
         );
         check_snapshot(&snapshot);
         let shadow = self.storage.shadow(slot);
-        let want = c_snapshot(&shadow.breaker.snapshot());
+        let want = c_snapshot(&shadow.snapshot(self.now));
         assert_eq!(
             snapshot, want,
             "C and Rust snapshots on {:?}",

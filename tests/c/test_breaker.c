@@ -86,10 +86,11 @@ static failwell_breaker_config_t base(uint64_t open_duration) {
     return c;
 }
 
-static failwell_breaker_snapshot_t snap(const failwell_breaker_t *b) {
+/* The snapshot of `b` at `now`: the time window as of `now`. */
+static failwell_breaker_snapshot_t snap(const failwell_breaker_t *b, uint64_t now) {
     failwell_breaker_snapshot_t s;
     memset(&s, 0xEE, sizeof s);
-    CHECK_EQ(failwell_breaker_snapshot(b, &s), FAILWELL_OK);
+    CHECK_EQ(failwell_breaker_snapshot(b, now, &s), FAILWELL_OK);
     return s;
 }
 
@@ -136,10 +137,10 @@ static void call_at(failwell_breaker_t *b, uint64_t now, int fail, int line) {
 /* Trips `b` (consecutive failures, whatever their threshold) at `now`. */
 static void trip(failwell_breaker_t *b, uint64_t now, int line) {
     int i;
-    for (i = 0; i < 1000 && snap(b).state == FAILWELL_BREAKER_STATE_CLOSED; i++) {
+    for (i = 0; i < 1000 && snap(b, now).state == FAILWELL_BREAKER_STATE_CLOSED; i++) {
         call_at(b, now, 1, line);
     }
-    check_eq(snap(b).state, FAILWELL_BREAKER_STATE_OPEN, "tripped", __FILE__, line);
+    check_eq(snap(b, now).state, FAILWELL_BREAKER_STATE_OPEN, "tripped", __FILE__, line);
 }
 
 /* Checks that every call on `b` is refused with `expected`, writing nothing. */
@@ -170,8 +171,8 @@ static void check_refused_everywhere(failwell_breaker_t *b, failwell_status_t ex
     check_eq(failwell_breaker_force_open(b, 0), expected, "force_open", __FILE__, line);
     check_eq(failwell_breaker_disable(b, 0), expected, "disable", __FILE__, line);
     check_eq(failwell_breaker_reset(b, 0), expected, "reset", __FILE__, line);
-    check_eq(failwell_breaker_snapshot(b, &s), expected, "snapshot", __FILE__, line);
-    check_eq(failwell_breaker_snapshot(b, NULL), expected, "snapshot NULL", __FILE__, line);
+    check_eq(failwell_breaker_snapshot(b, 0, &s), expected, "snapshot", __FILE__, line);
+    check_eq(failwell_breaker_snapshot(b, 0, NULL), expected, "snapshot NULL", __FILE__, line);
     check_eq(s.generation, 0xEEEEEEEEu, "snapshot untouched", __FILE__, line);
 }
 
@@ -234,10 +235,10 @@ static void expect_config(const failwell_breaker_config_t *c, failwell_status_t 
     check_eq(status, expected, "init status", __FILE__, line);
     if (expected != FAILWELL_OK) {
         check_true(memcmp(&b, garbage, sizeof b) == 0, "storage untouched", __FILE__, line);
-        check_eq(failwell_breaker_snapshot(&b, &(failwell_breaker_snapshot_t){0}),
+        check_eq(failwell_breaker_snapshot(&b, 0, &(failwell_breaker_snapshot_t){0}),
                  FAILWELL_UNINITIALIZED, "still uninitialised", __FILE__, line);
     } else {
-        failwell_breaker_snapshot_t s = snap(&b);
+        failwell_breaker_snapshot_t s = snap(&b, 0);
         check_eq(s.state, FAILWELL_BREAKER_STATE_CLOSED, "closed", __FILE__, line);
     }
 }
@@ -377,15 +378,15 @@ static void test_init_pointers(void) {
     FAIL(&b, 0);
     CHECK_EQ(failwell_breaker_init(&b, NULL), FAILWELL_NULL_POINTER);
     CHECK_EQ(failwell_breaker_init(&b, &bad), FAILWELL_CONFIG_ZERO_OPEN_DURATION);
-    s = snap(&b);
+    s = snap(&b, 0);
     CHECK_EQ(s.consecutive_failures, 2);
     CHECK_EQ(s.count_window.failures, 2);
     FAIL(&b, 0);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_OPEN);
+    CHECK_EQ(snap(&b, 0).state, FAILWELL_BREAKER_STATE_OPEN);
 
     /* A successful re-init starts afresh. */
     CHECK_EQ(failwell_breaker_init(&b, &good), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 0);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
     CHECK_EQ(s.generation, 0);
     CHECK_EQ(s.count_window.calls, 0);
@@ -404,7 +405,7 @@ static void test_init_pointers(void) {
                      &b, (const failwell_breaker_config_t *)(const void *)(cbuf.bytes + 3)),
                  FAILWELL_OK);
         FAIL(&b, 0);
-        CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_OPEN);
+        CHECK_EQ(snap(&b, 0).state, FAILWELL_BREAKER_STATE_OPEN);
     }
 }
 
@@ -432,8 +433,8 @@ static void test_null_breaker(void) {
     CHECK_EQ(failwell_breaker_force_open(NULL, 0), FAILWELL_NULL_POINTER);
     CHECK_EQ(failwell_breaker_disable(NULL, 0), FAILWELL_NULL_POINTER);
     CHECK_EQ(failwell_breaker_reset(NULL, 0), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_snapshot(NULL, &s), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_snapshot(NULL, NULL), FAILWELL_NULL_POINTER);
+    CHECK_EQ(failwell_breaker_snapshot(NULL, 0, &s), FAILWELL_NULL_POINTER);
+    CHECK_EQ(failwell_breaker_snapshot(NULL, 0, NULL), FAILWELL_NULL_POINTER);
     CHECK_EQ(s.generation, 0xEEEEEEEEu);
 }
 
@@ -467,7 +468,7 @@ static void test_misaligned(void) {
         failwell_breaker_t *b = (failwell_breaker_t *)(void *)(buf.bytes + 8);
         CHECK_EQ(failwell_breaker_init(b, &good), FAILWELL_OK);
         SUCCEED(b, 0);
-        CHECK_EQ(snap(b).count_window.calls, 1);
+        CHECK_EQ(snap(b, 0).count_window.calls, 1);
     }
 }
 
@@ -523,7 +524,7 @@ static void test_copied(void) {
 
     /* The original is unaffected. */
     CHECK_EQ(failwell_breaker_failure(&original, &p, 1), FAILWELL_OK);
-    CHECK_EQ(snap(&original).consecutive_failures, 2);
+    CHECK_EQ(snap(&original, 1).consecutive_failures, 2);
 }
 
 /* ---- acquire and permits ---------------------------------------------- */
@@ -554,7 +555,7 @@ static void test_acquire_arguments(void) {
     CHECK_EQ(p.ticket, 0); /* generation 0, not a probe */
     CHECK(p.check != 0);
     CHECK_EQ(failwell_breaker_ignore(&b, &p, 42), FAILWELL_OK);
-    CHECK_EQ(snap(&b).count_window.calls, 0); /* ignored counts nowhere */
+    CHECK_EQ(snap(&b, 42).count_window.calls, 0); /* ignored counts nowhere */
 
     /* retry_after may be NULL; the permit may be anywhere. */
     {
@@ -566,20 +567,20 @@ static void test_acquire_arguments(void) {
         CHECK_EQ(failwell_breaker_acquire(&b, 50, I, odd, NULL), FAILWELL_OK);
         CHECK_EQ(failwell_breaker_success(&b, odd, 51), FAILWELL_OK);
         CHECK_EQ(failwell_breaker_success(&b, odd, 51), FAILWELL_PERMIT_SPENT);
-        CHECK_EQ(snap(&b).count_window.calls, 1);
+        CHECK_EQ(snap(&b, 51).count_window.calls, 1);
     }
 
     /* In half-open, a refused NULL permit must not take a probe slot. */
     FAIL(&b, 60);
     CHECK_EQ(failwell_breaker_acquire(&b, 160, E, NULL, NULL), FAILWELL_NULL_POINTER);
     CHECK_EQ(failwell_breaker_acquire(&b, 160, 3, &p, NULL), FAILWELL_INVALID_TIER);
-    CHECK_EQ(snap(&b).probes_in_flight, 0);
+    CHECK_EQ(snap(&b, 160).probes_in_flight, 0);
     p = ACQUIRE(&b, 160, E);
-    CHECK_EQ(snap(&b).probes_in_flight, 1);
+    CHECK_EQ(snap(&b, 160).probes_in_flight, 1);
     CHECK_EQ(p.ticket >> 20 & 0x1F, 1); /* probe slot 0, plus one */
-    CHECK_EQ(p.ticket & 0xFFFFF, snap(&b).generation);
+    CHECK_EQ(p.ticket & 0xFFFFF, snap(&b, 160).generation);
     CHECK_EQ(failwell_breaker_success(&b, &p, 161), FAILWELL_OK);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_CLOSED);
+    CHECK_EQ(snap(&b, 161).state, FAILWELL_BREAKER_STATE_CLOSED);
 }
 
 static void test_forged_permits(void) {
@@ -593,7 +594,7 @@ static void test_forged_permits(void) {
     CHECK_EQ(failwell_breaker_init(&other, &c), FAILWELL_OK);
     FAIL(&b, 0);
     p = ACQUIRE(&b, 5, E);
-    before = snap(&b);
+    before = snap(&b, 5);
 
     /* Never issued: zeroed, garbage. */
     memset(&zero, 0, sizeof zero);
@@ -625,18 +626,18 @@ static void test_forged_permits(void) {
     bad = ACQUIRE(&other, 5, E);
     CHECK_EQ(failwell_breaker_failure(&b, &bad, 5), FAILWELL_PERMIT_INVALID);
     CHECK_EQ(failwell_breaker_failure(&other, &p, 5), FAILWELL_PERMIT_INVALID);
-    CHECK_EQ(snap(&other).count_window.calls, 0);
+    CHECK_EQ(snap(&other, 5).count_window.calls, 0);
 
     /* None of that counted anywhere. */
     {
-        failwell_breaker_snapshot_t after = snap(&b);
+        failwell_breaker_snapshot_t after = snap(&b, 5);
         CHECK(snapshots_equal(&before, &after));
     }
     /* The real permit still works, once. */
     CHECK_EQ(failwell_breaker_failure(&b, &p, 5), FAILWELL_OK);
-    CHECK_EQ(snap(&b).consecutive_failures, 2);
+    CHECK_EQ(snap(&b, 5).consecutive_failures, 2);
     CHECK_EQ(failwell_breaker_failure(&b, &p, 5), FAILWELL_PERMIT_SPENT);
-    CHECK_EQ(snap(&b).consecutive_failures, 2);
+    CHECK_EQ(snap(&b, 5).consecutive_failures, 2);
     /* Its spent form is bound to this breaker too. */
     CHECK_EQ(failwell_breaker_failure(&other, &p, 5), FAILWELL_PERMIT_INVALID);
     /* Writing to a spent permit makes it invalid, not unspent. */
@@ -678,8 +679,8 @@ static void test_spent_and_copied_permits(void) {
     p = ACQUIRE(&b, 0, E);
     CHECK_EQ(failwell_breaker_failure(&b, &p, 1), FAILWELL_OK);
     CHECK_EQ(failwell_breaker_success(&b, &p, 1), FAILWELL_PERMIT_SPENT);
-    CHECK_EQ(snap(&b).count_window.calls, 3);
-    CHECK_EQ(snap(&b).consecutive_failures, 1);
+    CHECK_EQ(snap(&b, 1).count_window.calls, 3);
+    CHECK_EQ(snap(&b, 1).consecutive_failures, 1);
 
     /* The convention: a copy of a closed-state permit, reported as well,
      * counts a second time (the library cannot see copies). */
@@ -687,8 +688,8 @@ static void test_spent_and_copied_permits(void) {
     q = p;
     CHECK_EQ(failwell_breaker_failure(&b, &p, 2), FAILWELL_OK);
     CHECK_EQ(failwell_breaker_failure(&b, &q, 2), FAILWELL_OK);
-    CHECK_EQ(snap(&b).count_window.failures, 3);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_OPEN); /* 3 in a row */
+    CHECK_EQ(snap(&b, 2).count_window.failures, 3);
+    CHECK_EQ(snap(&b, 2).state, FAILWELL_BREAKER_STATE_OPEN); /* 3 in a row */
 
     /* A copy of a probe's permit is caught by the breaker: stale. */
     CHECK_EQ(failwell_breaker_reset(&b, 0), FAILWELL_OK);
@@ -701,8 +702,8 @@ static void test_spent_and_copied_permits(void) {
     CHECK_EQ(failwell_breaker_success(&b, &p, 101), FAILWELL_OK);
     CHECK_EQ(failwell_breaker_success(&b, &q, 101), FAILWELL_PERMIT_STALE);
     CHECK_EQ(failwell_breaker_success(&b, &q, 101), FAILWELL_PERMIT_SPENT);
-    CHECK_EQ(snap(&b).probe_successes, 1);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_HALF_OPEN);
+    CHECK_EQ(snap(&b, 101).probe_successes, 1);
+    CHECK_EQ(snap(&b, 101).state, FAILWELL_BREAKER_STATE_HALF_OPEN);
 
     /* Also once a newer probe holds the slot: the copy is stale, and the
      * newer probe's own report counts (each grant has its own number).
@@ -716,9 +717,9 @@ static void test_spent_and_copied_permits(void) {
         CHECK_EQ((r.ticket >> 20) & 0x1F, (q.ticket >> 20) & 0x1F); /* same slot */
         CHECK(r.ticket != q.ticket);
         CHECK_EQ(failwell_breaker_success(&b, &q, 105), FAILWELL_PERMIT_STALE);
-        CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_HALF_OPEN);
+        CHECK_EQ(snap(&b, 105).state, FAILWELL_BREAKER_STATE_HALF_OPEN);
         CHECK_EQ(failwell_breaker_success(&b, &r, 106), FAILWELL_OK);
-        CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_CLOSED);
+        CHECK_EQ(snap(&b, 106).state, FAILWELL_BREAKER_STATE_CLOSED);
     }
 }
 
@@ -734,12 +735,12 @@ static void test_stale_permits(void) {
     older = ACQUIRE(&b, 0, I);
     FAIL(&b, 0);
     FAIL(&b, 0);
-    before = snap(&b);
+    before = snap(&b, 0);
     CHECK_EQ(before.state, FAILWELL_BREAKER_STATE_OPEN);
     /* Reported after the trip: ignored, harmlessly, and then spent. */
     CHECK_EQ(failwell_breaker_failure(&b, &old, 1), FAILWELL_PERMIT_STALE);
     CHECK_EQ(failwell_breaker_success(&b, &older, 1), FAILWELL_PERMIT_STALE);
-    after = snap(&b);
+    after = snap(&b, 1);
     CHECK(snapshots_equal(&before, &after));
     CHECK_EQ(failwell_breaker_failure(&b, &old, 1), FAILWELL_PERMIT_SPENT);
 
@@ -748,7 +749,7 @@ static void test_stale_permits(void) {
     disabled = ACQUIRE(&b, 2, E);
     CHECK_EQ(failwell_breaker_reset(&b, 3), FAILWELL_OK);
     CHECK_EQ(failwell_breaker_failure(&b, &disabled, 3), FAILWELL_PERMIT_STALE);
-    CHECK_EQ(snap(&b).count_window.calls, 0);
+    CHECK_EQ(snap(&b, 3).count_window.calls, 0);
 }
 
 /* ---- the life cycle ---------------------------------------------------- */
@@ -761,7 +762,7 @@ static void test_consecutive_failures(void) {
     uint64_t retry = SENTINEL64;
 
     CHECK_EQ(failwell_breaker_init(&b, &c), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 0);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
     CHECK_EQ(s.generation, 0);
     CHECK_EQ(s.has_next_transition, 0);
@@ -773,7 +774,7 @@ static void test_consecutive_failures(void) {
     SUCCEED(&b, 0);
     FAIL(&b, 0);
     FAIL(&b, 0);
-    s = snap(&b);
+    s = snap(&b, 0);
     CHECK_EQ(s.consecutive_failures, 2);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
     CHECK_EQ(s.count_window.calls, 5);
@@ -781,7 +782,7 @@ static void test_consecutive_failures(void) {
     CHECK_EQ(s.time_window.calls, 5);
     CHECK_EQ(s.time_window.failures, 4);
     FAIL(&b, 10);
-    s = snap(&b);
+    s = snap(&b, 10);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_OPEN);
     CHECK_EQ(s.generation, 1);
     CHECK_EQ(s.trips, 1);
@@ -799,12 +800,12 @@ static void test_consecutive_failures(void) {
     /* At 110 it turns half-open; Optional may not probe. */
     CHECK_EQ(failwell_breaker_acquire(&b, 110, O, &p, &retry), FAILWELL_NOT_PROBING);
     CHECK_EQ(retry, 0);
-    s = snap(&b);
+    s = snap(&b, 110);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_HALF_OPEN);
     CHECK_EQ(s.generation, 2);
     CHECK_EQ(s.has_next_transition, 0); /* nothing in flight: nothing timed */
     p = ACQUIRE(&b, 110, E);
-    s = snap(&b);
+    s = snap(&b, 110);
     CHECK_EQ(s.probes_in_flight, 1);
     CHECK_EQ(s.has_next_transition, 1);
     CHECK_EQ(s.next_transition, 210); /* the probe times out then */
@@ -816,7 +817,7 @@ static void test_consecutive_failures(void) {
         CHECK_EQ(retry, 90);
     }
     CHECK_EQ(failwell_breaker_success(&b, &p, 130), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 130);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
     CHECK_EQ(s.generation, 3);
     CHECK_EQ(s.ramp_stage, 0);
@@ -840,16 +841,16 @@ static void test_failure_rate(void) {
     FAIL(&b, 0);
     FAIL(&b, 0);
     FAIL(&b, 0);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_CLOSED); /* below the minimum */
+    CHECK_EQ(snap(&b, 0).state, FAILWELL_BREAKER_STATE_CLOSED); /* below the minimum */
     SUCCEED(&b, 0);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_OPEN); /* 3 of 4 */
+    CHECK_EQ(snap(&b, 0).state, FAILWELL_BREAKER_STATE_OPEN); /* 3 of 4 */
 
     /* The count window keeps the last 100 calls. */
     CHECK_EQ(failwell_breaker_init(&b, &c), FAILWELL_OK);
     for (i = 0; i < 150; i++) {
         SUCCEED(&b, 0);
     }
-    s = snap(&b);
+    s = snap(&b, 0);
     CHECK_EQ(s.count_window.calls, 100);
     CHECK_EQ(s.time_window.calls, 150);
 
@@ -862,13 +863,13 @@ static void test_failure_rate(void) {
     FAIL(&b, 1000);
     FAIL(&b, 1000);
     FAIL(&b, 1000);
-    s = snap(&b);
+    s = snap(&b, 1000);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
     CHECK_EQ(s.count_window.calls, 53);
     CHECK_EQ(s.count_window.failures, 3);
     CHECK_EQ(s.time_window.calls, 3);
     FAIL(&b, 1000);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_OPEN);
+    CHECK_EQ(snap(&b, 1000).state, FAILWELL_BREAKER_STATE_OPEN);
 }
 
 static void test_time_window(void) {
@@ -882,24 +883,57 @@ static void test_time_window(void) {
     FAIL(&b, 0);
     FAIL(&b, 5);
     SUCCEED(&b, 12);
-    s = snap(&b);
+    s = snap(&b, 12);
     CHECK_EQ(s.time_window.calls, 3);
     CHECK_EQ(s.time_window.failures, 2);
     /* At 100 the bucket of ticks 0..10 has left the window. */
     SUCCEED(&b, 101);
-    s = snap(&b);
+    s = snap(&b, 101);
     CHECK_EQ(s.time_window.calls, 2);
     CHECK_EQ(s.time_window.failures, 0);
     CHECK_EQ(s.count_window.calls, 4);
     CHECK_EQ(s.count_window.failures, 2);
     /* A jump past the whole window empties it. */
     SUCCEED(&b, 100000);
-    s = snap(&b);
+    s = snap(&b, 100000);
     CHECK_EQ(s.time_window.calls, 1);
     /* A clock that went back counts in the newest bucket. */
     FAIL(&b, 3);
-    s = snap(&b);
+    s = snap(&b, 3);
     CHECK_EQ(s.time_window.calls, 2);
+    CHECK_EQ(s.time_window.failures, 1);
+
+    /* A snapshot shows the time window as of its `now`: one failure at 0,
+     * and an hour (of milliseconds) later an idle breaker holds no call. */
+    CHECK_EQ(failwell_breaker_init(&b, &c), FAILWELL_OK);
+    FAIL(&b, 0);
+    CHECK_EQ(snap(&b, 0).time_window.failures, 1);
+    /* A NULL out-pointer is refused before anything happens. */
+    CHECK_EQ(failwell_breaker_snapshot(&b, 3600000, NULL), FAILWELL_NULL_POINTER);
+    CHECK_EQ(snap(&b, 0).time_window.failures, 1);
+    s = snap(&b, 3600000);
+    CHECK_EQ(s.time_window.calls, 0);
+    CHECK_EQ(s.time_window.failures, 0);
+    CHECK_EQ(s.count_window.failures, 1); /* the last 100 calls, whenever */
+
+    /* A snapshot with an old `now` is no reading of the clock: twice far
+     * behind the newest bucket (where two calls would move the window
+     * back), it changes nothing. */
+    CHECK_EQ(failwell_breaker_init(&b, &c), FAILWELL_OK);
+    SUCCEED(&b, 1000);
+    s = snap(&b, 1000);
+    {
+        failwell_breaker_snapshot_t old = snap(&b, 0);
+        CHECK(snapshots_equal(&s, &old));
+        old = snap(&b, 0);
+        CHECK(snapshots_equal(&s, &old));
+    }
+    /* Nor did it mark the window: a far-past call only counts in the
+     * newest bucket, which a call at 1005 shares. */
+    FAIL(&b, 0);
+    SUCCEED(&b, 1005);
+    s = snap(&b, 1005);
+    CHECK_EQ(s.time_window.calls, 3);
     CHECK_EQ(s.time_window.failures, 1);
 }
 
@@ -923,7 +957,7 @@ static void test_slow_calls(void) {
         CHECK_EQ(failwell_breaker_latency(&b, &p, now + latencies[i], latencies[i]),
                  FAILWELL_OK);
     }
-    s = snap(&b);
+    s = snap(&b, 4080);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_OPEN);
     CHECK_EQ(s.count_window.slow, 3);
     CHECK_EQ(s.count_window.failures, 0);
@@ -939,7 +973,7 @@ static void test_slow_calls(void) {
     CHECK_EQ(failwell_breaker_latency(&b, &p, 200, 51), FAILWELL_OK);
     p = ACQUIRE(&b, 300, E);
     CHECK_EQ(failwell_breaker_latency(&b, &p, 900, 50), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 900);
     CHECK_EQ(s.count_window.calls, 4);
     CHECK_EQ(s.count_window.slow, 2);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
@@ -951,14 +985,14 @@ static void test_slow_calls(void) {
     CHECK_EQ(failwell_breaker_failure(&b, &p, 50), FAILWELL_OK);
     p = ACQUIRE(&b, 100, E);
     CHECK_EQ(failwell_breaker_failure_latency(&b, &p, 900, 50), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 900);
     CHECK_EQ(s.count_window.failures, 2);
     CHECK_EQ(s.count_window.slow, 0);
     p = ACQUIRE(&b, 200, E);
     CHECK_EQ(failwell_breaker_failure(&b, &p, 251), FAILWELL_OK);
     p = ACQUIRE(&b, 300, E);
     CHECK_EQ(failwell_breaker_failure_latency(&b, &p, 300, 51), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 300);
     CHECK_EQ(s.count_window.calls, 4);
     CHECK_EQ(s.count_window.failures, 4);
     CHECK_EQ(s.count_window.slow, 2);
@@ -966,7 +1000,7 @@ static void test_slow_calls(void) {
     /* The fifth call: 3 of 5 slow trips it on the slow-call rate alone. */
     p = ACQUIRE(&b, 400, E);
     CHECK_EQ(failwell_breaker_failure(&b, &p, 451), FAILWELL_OK);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_OPEN);
+    CHECK_EQ(snap(&b, 451).state, FAILWELL_BREAKER_STATE_OPEN);
 }
 
 static void test_probes(void) {
@@ -987,7 +1021,7 @@ static void test_probes(void) {
     p2 = ACQUIRE(&b, 100, I);
     CHECK(p1.ticket >> 20 != 0 && p2.ticket >> 20 != 0);
     CHECK(p1.ticket >> 20 != p2.ticket >> 20); /* different slots */
-    CHECK_EQ(snap(&b).probes_in_flight, 2);
+    CHECK_EQ(snap(&b, 100).probes_in_flight, 2);
     CHECK_EQ(failwell_breaker_acquire(&b, 110, E, &busy, &retry), FAILWELL_PROBES_BUSY);
     CHECK_EQ(retry, 40);
     CHECK_EQ(failwell_breaker_acquire(&b, 110, E, &busy, NULL), FAILWELL_PROBES_BUSY);
@@ -996,18 +1030,18 @@ static void test_probes(void) {
     CHECK_EQ(failwell_breaker_success(&b, &p1, 120), FAILWELL_OK);
     p3 = ACQUIRE(&b, 120, E);
     CHECK_EQ(failwell_breaker_success(&b, &p2, 121), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 121);
     CHECK_EQ(s.probe_successes, 2);
     CHECK_EQ(s.probes_in_flight, 1);
     CHECK_EQ(s.next_transition, 170); /* latest probe at 120, + 50 */
     CHECK_EQ(failwell_breaker_success(&b, &p3, 122), FAILWELL_OK);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_CLOSED);
+    CHECK_EQ(snap(&b, 122).state, FAILWELL_BREAKER_STATE_CLOSED);
 
     /* An ignored probe frees its slot and counts neither way. */
     FAIL(&b, 200);
     p1 = ACQUIRE(&b, 300, E);
     CHECK_EQ(failwell_breaker_ignore(&b, &p1, 301), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 301);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_HALF_OPEN);
     CHECK_EQ(s.probes_in_flight, 0);
     CHECK_EQ(s.probe_successes, 0);
@@ -1016,7 +1050,7 @@ static void test_probes(void) {
     /* A failed probe reopens. */
     p1 = ACQUIRE(&b, 302, E);
     CHECK_EQ(failwell_breaker_failure(&b, &p1, 303), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 303);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_OPEN);
     CHECK_EQ(s.next_transition, 403);
     CHECK_EQ(s.trips, 2);
@@ -1024,13 +1058,13 @@ static void test_probes(void) {
     /* A slow probe is a failed one. */
     p1 = ACQUIRE(&b, 403, E);
     CHECK_EQ(failwell_breaker_latency(&b, &p1, 404, UINT64_MAX), FAILWELL_OK);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_HALF_OPEN); /* threshold is UINT64_MAX */
+    CHECK_EQ(snap(&b, 404).state, FAILWELL_BREAKER_STATE_HALF_OPEN); /* threshold is UINT64_MAX */
     c.slow_call_threshold = 5;
     CHECK_EQ(failwell_breaker_init(&b, &c), FAILWELL_OK);
     FAIL(&b, 0);
     p1 = ACQUIRE(&b, 100, E);
     CHECK_EQ(failwell_breaker_success(&b, &p1, 106), FAILWELL_OK);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_OPEN);
+    CHECK_EQ(snap(&b, 106).state, FAILWELL_BREAKER_STATE_OPEN);
 }
 
 static void test_probe_timeout(void) {
@@ -1051,13 +1085,13 @@ static void test_probe_timeout(void) {
     CHECK_EQ(retry, 1);
     /* At 130 the probe has timed out: one failure of two; a new round. */
     probe = ACQUIRE(&b, 130, E);
-    s = snap(&b);
+    s = snap(&b, 130);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_HALF_OPEN);
     CHECK_EQ(s.probe_failures, 1);
     /* The lost probe's late report is stale. */
     CHECK_EQ(failwell_breaker_success(&b, &lost, 131), FAILWELL_PERMIT_STALE);
     CHECK_EQ(failwell_breaker_success(&b, &probe, 132), FAILWELL_OK);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_CLOSED);
+    CHECK_EQ(snap(&b, 132).state, FAILWELL_BREAKER_STATE_CLOSED);
 }
 
 static void test_backoff_and_jitter(void) {
@@ -1076,21 +1110,21 @@ static void test_backoff_and_jitter(void) {
     FAIL(&b, 0);
     p = ACQUIRE(&b, 100, E);
     CHECK_EQ(failwell_breaker_failure(&b, &p, 105), FAILWELL_OK);
-    CHECK_EQ(snap(&b).trips, 2);
-    CHECK_EQ(snap(&b).next_transition, 305);
+    CHECK_EQ(snap(&b, 105).trips, 2);
+    CHECK_EQ(snap(&b, 105).next_transition, 305);
     p = ACQUIRE(&b, 305, E);
     CHECK_EQ(failwell_breaker_failure(&b, &p, 305), FAILWELL_OK);
-    CHECK_EQ(snap(&b).next_transition, 655); /* 400 capped at 350 */
+    CHECK_EQ(snap(&b, 305).next_transition, 655); /* 400 capped at 350 */
     p = ACQUIRE(&b, 655, E);
     CHECK_EQ(failwell_breaker_success(&b, &p, 655), FAILWELL_OK);
     FAIL(&b, 700); /* soon: the backoff keeps growing */
-    CHECK_EQ(snap(&b).trips, 4);
-    CHECK_EQ(snap(&b).next_transition, 1050);
+    CHECK_EQ(snap(&b, 700).trips, 4);
+    CHECK_EQ(snap(&b, 700).next_transition, 1050);
     p = ACQUIRE(&b, 1050, E);
     CHECK_EQ(failwell_breaker_success(&b, &p, 1050), FAILWELL_OK);
     FAIL(&b, 2050); /* after 1000 healthy ticks it starts over */
-    CHECK_EQ(snap(&b).trips, 1);
-    CHECK_EQ(snap(&b).next_transition, 2150);
+    CHECK_EQ(snap(&b, 2050).trips, 1);
+    CHECK_EQ(snap(&b, 2050).next_transition, 2150);
 
     /* Jitter lengthens by up to its share, and depends on the seed
      * (reproducibly: the same for every breaker with this config). */
@@ -1102,7 +1136,7 @@ static void test_backoff_and_jitter(void) {
         c.jitter_reproducible = 1;
         CHECK_EQ(failwell_breaker_init(&b, &c), FAILWELL_OK);
         FAIL(&b, 0);
-        until[seed] = snap(&b).next_transition;
+        until[seed] = snap(&b, 0).next_transition;
         CHECK(until[seed] >= 1000 && until[seed] <= 1200);
         for (i = 0; i < seed && until[i] != until[seed]; i++) {
         }
@@ -1127,7 +1161,8 @@ static void test_backoff_and_jitter(void) {
             for (i = 0; i < 8; i++) {
                 FAIL(&b, (uint64_t)i * 10000);
                 FAIL(&other, (uint64_t)i * 10000);
-                differ += snap(&b).next_transition != snap(&other).next_transition;
+                differ += snap(&b, (uint64_t)i * 10000).next_transition !=
+                         snap(&other, (uint64_t)i * 10000).next_transition;
                 CHECK_EQ(failwell_breaker_reset(&b, (uint64_t)i * 10000 + 5000), FAILWELL_OK);
                 CHECK_EQ(failwell_breaker_reset(&other, (uint64_t)i * 10000 + 5000), FAILWELL_OK);
             }
@@ -1184,7 +1219,7 @@ static void test_ramp(void) {
     trip(&b, 0, __LINE__);
     p = ACQUIRE(&b, 100, E);
     CHECK_EQ(failwell_breaker_success(&b, &p, 100), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 100);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
     CHECK_EQ(s.ramp_stage, 1);
     CHECK_EQ(s.has_next_transition, 1);
@@ -1198,14 +1233,14 @@ static void test_ramp(void) {
     CHECK_EQ(admitted_of_1000(&b, 1100, E), 500);
     CHECK_EQ(admitted_of_1000(&b, 1100, I), 100);
     CHECK_EQ(admitted_of_1000(&b, 1100, O), 100);
-    CHECK_EQ(snap(&b).ramp_stage, 2);
+    CHECK_EQ(snap(&b, 1100).ramp_stage, 2);
     /* Stage 3: Essential in full, the others 50 %. */
     CHECK_EQ(admitted_of_1000(&b, 2100, E), 1000);
     CHECK_EQ(admitted_of_1000(&b, 2100, O), 500);
-    CHECK_EQ(snap(&b).ramp_stage, 3);
+    CHECK_EQ(snap(&b, 2100).ramp_stage, 3);
     /* Then full traffic. */
     CHECK_EQ(admitted_of_1000(&b, 3100, O), 1000);
-    s = snap(&b);
+    s = snap(&b, 3100);
     CHECK_EQ(s.ramp_stage, 0);
     CHECK_EQ(s.has_next_transition, 0);
     CHECK_EQ(s.trips, 1);
@@ -1231,14 +1266,14 @@ static void test_ramp_rollback(void) {
         }
         CHECK_EQ(status, FAILWELL_OK);
         CHECK_EQ(failwell_breaker_failure(&b, &p, 201), FAILWELL_OK);
-        s = snap(&b);
+        s = snap(&b, 201);
         if (i == 0) {
             CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
             CHECK_EQ(s.probe_failures, 1);
             CHECK_EQ(s.ramp_stage, 1);
         }
     }
-    s = snap(&b);
+    s = snap(&b, 201);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_OPEN);
     CHECK_EQ(s.trips, 2);
     CHECK_EQ(s.next_transition, 301);
@@ -1258,7 +1293,7 @@ static void test_operator(void) {
     CHECK_EQ(failwell_breaker_init(&b, &c), FAILWELL_OK);
     before = ACQUIRE(&b, 4, E);
     CHECK_EQ(failwell_breaker_force_open(&b, 5), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 5);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_FORCED_OPEN);
     CHECK_EQ(s.generation, 1);
     CHECK_EQ(s.has_next_transition, 0);
@@ -1269,13 +1304,13 @@ static void test_operator(void) {
     CHECK_EQ(failwell_breaker_failure(&b, &before, 5), FAILWELL_PERMIT_STALE);
     /* Forcing again is another transition. */
     CHECK_EQ(failwell_breaker_force_open(&b, 5), FAILWELL_OK);
-    CHECK_EQ(snap(&b).generation, 2);
+    CHECK_EQ(snap(&b, 5).generation, 2);
 
     CHECK_EQ(failwell_breaker_disable(&b, 6), FAILWELL_OK);
     for (i = 0; i < 4; i++) {
         FAIL(&b, 6);
     }
-    s = snap(&b);
+    s = snap(&b, 6);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_DISABLED);
     CHECK_EQ(s.count_window.failures, 4);
     CHECK_EQ(s.time_window.failures, 4);
@@ -1284,7 +1319,7 @@ static void test_operator(void) {
     CHECK_EQ(retry, 0);
 
     CHECK_EQ(failwell_breaker_reset(&b, 7), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 7);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
     CHECK_EQ(s.count_window.calls, 0);
     CHECK_EQ(s.time_window.calls, 0);
@@ -1295,15 +1330,15 @@ static void test_operator(void) {
     /* reset works from open and half-open too, and restarts the backoff. */
     FAIL(&b, 8);
     FAIL(&b, 8);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_OPEN);
+    CHECK_EQ(snap(&b, 8).state, FAILWELL_BREAKER_STATE_OPEN);
     CHECK_EQ(failwell_breaker_reset(&b, 9), FAILWELL_OK);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_CLOSED);
+    CHECK_EQ(snap(&b, 9).state, FAILWELL_BREAKER_STATE_CLOSED);
     FAIL(&b, 10);
     FAIL(&b, 10);
     p = ACQUIRE(&b, 110, E);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_HALF_OPEN);
+    CHECK_EQ(snap(&b, 110).state, FAILWELL_BREAKER_STATE_HALF_OPEN);
     CHECK_EQ(failwell_breaker_reset(&b, 111), FAILWELL_OK);
-    s = snap(&b);
+    s = snap(&b, 111);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
     CHECK_EQ(s.probes_in_flight, 0);
     CHECK_EQ(failwell_breaker_success(&b, &p, 111), FAILWELL_PERMIT_STALE);
@@ -1333,8 +1368,8 @@ static void test_time_edges(void) {
     p = ACQUIRE(&b, UINT64_MAX / 2 + 5, E);
     CHECK_EQ(failwell_breaker_failure(&b, &p, UINT64_MAX - 1), FAILWELL_OK);
     /* The second open duration would end past UINT64_MAX: open for good. */
-    CHECK_EQ(snap(&b).next_transition, UINT64_MAX);
-    CHECK_EQ(snap(&b).has_next_transition, 1);
+    CHECK_EQ(snap(&b, UINT64_MAX - 1).next_transition, UINT64_MAX);
+    CHECK_EQ(snap(&b, UINT64_MAX - 1).has_next_transition, 1);
     for (i = 0; i < 3; i++) {
         retry = 0;
         CHECK_EQ(failwell_breaker_acquire(&b, late[i], E, &p, &retry), FAILWELL_BREAKER_OPEN);
@@ -1345,11 +1380,11 @@ static void test_time_edges(void) {
     p = ACQUIRE(&b, UINT64_MAX, E);
     CHECK_EQ(p.acquired_at, UINT64_MAX);
     CHECK_EQ(failwell_breaker_success(&b, &p, 0), FAILWELL_OK); /* backwards: not slow */
-    CHECK_EQ(snap(&b).count_window.slow, 0);
+    CHECK_EQ(snap(&b, 0).count_window.slow, 0);
     /* Back to a sane clock, the operator's reset is enough. */
     CHECK_EQ(failwell_breaker_reset(&b, 0), FAILWELL_OK);
     SUCCEED(&b, 0);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_CLOSED);
+    CHECK_EQ(snap(&b, 0).state, FAILWELL_BREAKER_STATE_CLOSED);
 
     /* A clock that goes back passes no time. */
     c = base(100);
@@ -1363,7 +1398,7 @@ static void test_time_edges(void) {
     p = ACQUIRE(&b, 100, E);
     /* Reported "before" it was taken: a zero latency, not a huge one. */
     CHECK_EQ(failwell_breaker_success(&b, &p, 50), FAILWELL_OK);
-    CHECK_EQ(snap(&b).state, FAILWELL_BREAKER_STATE_CLOSED);
+    CHECK_EQ(snap(&b, 50).state, FAILWELL_BREAKER_STATE_CLOSED);
     /* After a trip at 1000, a call at 500 is still refused. */
     FAIL(&b, 1000);
     CHECK_EQ(failwell_breaker_acquire(&b, 500, E, &p, &retry), FAILWELL_BREAKER_OPEN);
@@ -1374,7 +1409,7 @@ static void test_time_edges(void) {
     SUCCEED(&b, UINT64_MAX);
     SUCCEED(&b, 0);
     FAIL(&b, UINT64_MAX);
-    CHECK_EQ(snap(&b).next_transition, UINT64_MAX); /* saturates */
+    CHECK_EQ(snap(&b, UINT64_MAX).next_transition, UINT64_MAX); /* saturates */
     CHECK_EQ(failwell_breaker_acquire(&b, UINT64_MAX, E, &p, &retry), FAILWELL_BREAKER_OPEN);
     CHECK_EQ(retry, UINT64_MAX);
 }
@@ -1493,7 +1528,7 @@ static void *stress_main(void *arg) {
         if (i % 64 == 0) {
             sched_yield(); /* interleave the threads more finely */
         }
-        if (failwell_breaker_snapshot(&sh->breaker, &s) != FAILWELL_OK ||
+        if (failwell_breaker_snapshot(&sh->breaker, now, &s) != FAILWELL_OK ||
             s.state > FAILWELL_BREAKER_STATE_HALF_OPEN) {
             w->unexpected++;
         } else {
@@ -1575,8 +1610,8 @@ static void test_contention(void) {
                "%u trips in a row at the end, generation %u\n",
                round, totals[FAILWELL_OK], probes, totals[FAILWELL_BREAKER_OPEN],
                totals[FAILWELL_PROBES_BUSY], totals[FAILWELL_NOT_PROBING],
-               totals[FAILWELL_RAMP_SHED], counted, stale, snap(&sh.breaker).trips,
-               snap(&sh.breaker).generation);
+               totals[FAILWELL_RAMP_SHED], counted, stale, snap(&sh.breaker, sh.clock).trips,
+               snap(&sh.breaker, sh.clock).generation);
         CHECK_EQ(unexpected, 0);
         CHECK_EQ(over_probes, 0);
         CHECK(max_in_flight <= PROBES);
@@ -1599,7 +1634,7 @@ static void test_contention(void) {
             }
         }
         CHECK_EQ(sh.clock, THREADS * ITERATIONS);
-        s = snap(&sh.breaker);
+        s = snap(&sh.breaker, sh.clock);
         CHECK(s.trips >= 1);
         CHECK(s.generation >= 3); /* tripped, probed, closed at least */
         if (s.state == FAILWELL_BREAKER_STATE_CLOSED && s.ramp_stage == 0) {
@@ -1615,7 +1650,7 @@ static void test_contention(void) {
             for (; now < limit; now++) {
                 failwell_permit_t p;
                 failwell_status_t status;
-                s = snap(&sh.breaker);
+                s = snap(&sh.breaker, now);
                 if (s.state == FAILWELL_BREAKER_STATE_CLOSED && s.ramp_stage == 0) {
                     break;
                 }

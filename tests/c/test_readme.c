@@ -56,7 +56,7 @@ static void breaker_example(void) {
     CHECK_EQ(call_dependency(++now, healthy), 0);
     CHECK_EQ(dependency_calls, 8);
     failwell_breaker_snapshot_t s;
-    CHECK_EQ(failwell_breaker_snapshot(&breaker, &s), FAILWELL_OK);
+    CHECK_EQ(failwell_breaker_snapshot(&breaker, now, &s), FAILWELL_OK);
     CHECK(s.state == FAILWELL_BREAKER_STATE_CLOSED);
     CHECK_EQ(s.trips, 1);
 }

@@ -69,7 +69,7 @@ static_assert(noexcept(std::declval<BreakerPermit&>().failure(0)), "noexcept");
 static_assert(noexcept(std::declval<BreakerPermit&>().latency(0, 0)), "noexcept");
 static_assert(noexcept(std::declval<BreakerPermit&>().failure_after(0, 0)), "noexcept");
 static_assert(noexcept(std::declval<BreakerPermit&>().ignore(0)), "noexcept");
-static_assert(noexcept(std::declval<const Breaker&>().snapshot()), "noexcept");
+static_assert(noexcept(std::declval<const Breaker&>().snapshot(0)), "noexcept");
 static_assert(noexcept(std::declval<Breaker&>().force_open(0)), "noexcept");
 static_assert(noexcept(std::declval<Breaker&>().disable(0)), "noexcept");
 static_assert(noexcept(std::declval<Breaker&>().reset(0)), "noexcept");
@@ -118,10 +118,10 @@ void call(Breaker& b, std::uint64_t now, bool fail) {
 }
 
 void trip(Breaker& b, std::uint64_t now) {
-  for (int i = 0; i < 1000 && b.snapshot().state == BreakerState::Closed; ++i) {
+  for (int i = 0; i < 1000 && b.snapshot(now).state == BreakerState::Closed; ++i) {
     call(b, now, true);
   }
-  CHECK(b.snapshot().state == BreakerState::Open);
+  CHECK(b.snapshot(now).state == BreakerState::Open);
 }
 
 bool same_config(const failwell_breaker_config_t& a, const failwell_breaker_config_t& b) {
@@ -203,7 +203,7 @@ void test_config() {
   CHECK(same_config(from_c.to_c(), c));
   CHECK_EQ(Breaker::validate(c), FAILWELL_OK);
   Breaker from_c_breaker(c);
-  CHECK(from_c_breaker.snapshot().state == BreakerState::Closed);
+  CHECK(from_c_breaker.snapshot(0).state == BreakerState::Closed);
 }
 
 struct BadConfig {
@@ -295,7 +295,7 @@ void test_permits() {
   CHECK_EQ(p.latency(43, 1), FAILWELL_PERMIT_SPENT);
   CHECK_EQ(p.failure_after(43, 1), FAILWELL_PERMIT_SPENT);
   CHECK_EQ(p.ignore(43), FAILWELL_PERMIT_SPENT);
-  CHECK_EQ(b.snapshot().count_window.calls, 1);
+  CHECK_EQ(b.snapshot(43).count_window.calls, 1);
 
   // Every report kind.
   CHECK_EQ(b.try_acquire(44).failure(44), FAILWELL_OK);
@@ -303,14 +303,14 @@ void test_permits() {
   CHECK_EQ(b.try_acquire(44).failure_after(45, 1), FAILWELL_OK);
   CHECK_EQ(b.try_acquire(44).latency(45, 1), FAILWELL_OK);
   CHECK_EQ(b.try_acquire(44).ignore(45), FAILWELL_OK);
-  BreakerSnapshot s = b.snapshot();
+  BreakerSnapshot s = b.snapshot(45);
   CHECK_EQ(s.count_window.calls, 5);
   CHECK_EQ(s.count_window.failures, 2);
   CHECK_EQ(s.consecutive_failures, 0);
 
   // Dropped unreported: ignored, counts nowhere.
   { BreakerPermit dropped = b.try_acquire(46); }
-  CHECK_EQ(b.snapshot().count_window.calls, 5);
+  CHECK_EQ(b.snapshot(46).count_window.calls, 5);
 
   // Moves: the moved-from permit reports nothing.
   BreakerPermit first = b.try_acquire(47);
@@ -319,7 +319,7 @@ void test_permits() {
   CHECK(second.pending());
   CHECK_EQ(first.failure(47), FAILWELL_NULL_POINTER);  // NOLINT
   CHECK_EQ(second.failure(47), FAILWELL_OK);
-  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+  CHECK_EQ(b.snapshot(47).consecutive_failures, 1);
 
   // Invalid tier: refused, retry_after UINT64_MAX, reports refused.
   BreakerPermit bad = b.try_acquire(48, static_cast<Tier>(3));
@@ -348,12 +348,12 @@ void test_permits() {
   CHECK_EQ(slow.try_acquire(0).failure(50), FAILWELL_OK);
   CHECK_EQ(slow.try_acquire(0).failure_after(900, 50), FAILWELL_OK);
   CHECK_EQ(slow.try_acquire(100).failure(151), FAILWELL_OK);
-  CHECK_EQ(slow.snapshot().count_window.slow, 1);
-  CHECK(slow.snapshot().state == BreakerState::Closed);
+  CHECK_EQ(slow.snapshot(151).count_window.slow, 1);
+  CHECK(slow.snapshot(151).state == BreakerState::Closed);
   CHECK_EQ(slow.try_acquire(200).failure_after(200, 51), FAILWELL_OK);
-  CHECK_EQ(slow.snapshot().count_window.failures, 4);
-  CHECK_EQ(slow.snapshot().count_window.slow, 2);
-  CHECK(slow.snapshot().state == BreakerState::Open);
+  CHECK_EQ(slow.snapshot(200).count_window.failures, 4);
+  CHECK_EQ(slow.snapshot(200).count_window.slow, 2);
+  CHECK(slow.snapshot(200).state == BreakerState::Open);
 }
 
 void test_probe_raii() {
@@ -362,8 +362,8 @@ void test_probe_raii() {
   {
     BreakerPermit probe = b.try_acquire(100);
     CHECK(probe.is_probe());
-    CHECK(b.snapshot().state == BreakerState::HalfOpen);
-    CHECK_EQ(b.snapshot().probes_in_flight, 1);
+    CHECK(b.snapshot(100).state == BreakerState::HalfOpen);
+    CHECK_EQ(b.snapshot(100).probes_in_flight, 1);
     BreakerPermit busy = b.try_acquire(110);
     CHECK_EQ(busy.status(), FAILWELL_PROBES_BUSY);
     CHECK_EQ(busy.retry_after(), 40);
@@ -372,7 +372,7 @@ void test_probe_raii() {
     CHECK_EQ(optional.retry_after(), 0);
     // An early exit: the destructor gives the slot back.
   }
-  BreakerSnapshot s = b.snapshot();
+  BreakerSnapshot s = b.snapshot(110);
   CHECK(s.state == BreakerState::HalfOpen);
   CHECK_EQ(s.probes_in_flight, 0);
   CHECK_EQ(s.probe_successes, 0);
@@ -383,13 +383,13 @@ void test_probe_raii() {
   CHECK(held.is_probe());
   held = b.try_acquire(120);  // refused: the slot is still held ...
   CHECK_EQ(held.status(), FAILWELL_PROBES_BUSY);
-  CHECK_EQ(b.snapshot().probes_in_flight, 0);  // ... and was released by the assignment
+  CHECK_EQ(b.snapshot(120).probes_in_flight, 0);  // ... and was released by the assignment
   held = b.try_acquire(121);
   CHECK(held.is_probe());
   CHECK_EQ(held.success(122), FAILWELL_OK);
   BreakerPermit next = b.try_acquire(123);
   CHECK_EQ(next.success(124), FAILWELL_OK);
-  CHECK(b.snapshot().state == BreakerState::Closed);
+  CHECK(b.snapshot(124).state == BreakerState::Closed);
 
   // Handing a permit over to C.
   BreakerPermit handed = b.try_acquire(200);
@@ -397,7 +397,7 @@ void test_probe_raii() {
   CHECK(!handed.pending());
   CHECK_EQ(raw.acquired_at, 200);
   CHECK_EQ(failwell_breaker_failure(b.native_handle(), &raw, 201), FAILWELL_OK);
-  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+  CHECK_EQ(b.snapshot(201).consecutive_failures, 1);
 }
 
 void test_spent_and_moved_from() {
@@ -412,8 +412,8 @@ void test_spent_and_moved_from() {
   CHECK_EQ(handed.latency(2, 1), FAILWELL_PERMIT_SPENT);
   CHECK_EQ(handed.ignore(2), FAILWELL_PERMIT_SPENT);
   CHECK_EQ(failwell_breaker_failure(b.native_handle(), &raw, 2), FAILWELL_OK);
-  CHECK(b.snapshot().state == BreakerState::Closed);
-  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+  CHECK(b.snapshot(2).state == BreakerState::Closed);
+  CHECK_EQ(b.snapshot(2).consecutive_failures, 1);
   CHECK(handed.admitted());  // the call was admitted ...
   CHECK(!handed.pending());  // ... and is C's to report
   CHECK_EQ(handed.status(), FAILWELL_OK);
@@ -425,8 +425,8 @@ void test_spent_and_moved_from() {
   failwell_permit_t again = handed.into_native();
   CHECK_EQ(failwell_breaker_failure(b.native_handle(), &again, 3), FAILWELL_PERMIT_INVALID);
   CHECK_EQ(handed.failure(3), FAILWELL_PERMIT_SPENT);
-  CHECK(b.snapshot().state == BreakerState::Closed);
-  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+  CHECK(b.snapshot(3).state == BreakerState::Closed);
+  CHECK_EQ(b.snapshot(3).consecutive_failures, 1);
 
   // Reported from C++: every further report is spent, and what into_native()
   // hands over then is the spent permit.
@@ -437,8 +437,8 @@ void test_spent_and_moved_from() {
   failwell_permit_t late = reported.into_native();
   CHECK_EQ(failwell_breaker_failure(b.native_handle(), &late, 5), FAILWELL_PERMIT_SPENT);
   CHECK(reported.admitted());
-  CHECK(b.snapshot().state == BreakerState::Closed);
-  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+  CHECK(b.snapshot(5).state == BreakerState::Closed);
+  CHECK_EQ(b.snapshot(5).consecutive_failures, 1);
 
   // Moved from (constructed and assigned): not admitted, reports nothing,
   // hands over nothing.
@@ -462,24 +462,24 @@ void test_spent_and_moved_from() {
     failwell_permit_t none = gone->into_native();
     CHECK_EQ(failwell_breaker_failure(b.native_handle(), &none, 7), FAILWELL_PERMIT_INVALID);
   }
-  CHECK_EQ(b.snapshot().consecutive_failures, 0);
+  CHECK_EQ(b.snapshot(7).consecutive_failures, 0);
   CHECK(third.pending());
   CHECK_EQ(third.acquired_at(), 6);
   CHECK_EQ(third.failure(7), FAILWELL_OK);
-  CHECK_EQ(b.snapshot().consecutive_failures, 1);
-  CHECK(b.snapshot().state == BreakerState::Closed);
+  CHECK_EQ(b.snapshot(7).consecutive_failures, 1);
+  CHECK(b.snapshot(7).state == BreakerState::Closed);
 
   // A refused permit reports nothing and hands over nothing live.
   BreakerPermit refused = b.try_acquire(8, static_cast<Tier>(3));
   CHECK_EQ(refused.failure(8), FAILWELL_PERMIT_INVALID);
   failwell_permit_t nothing = refused.into_native();
   CHECK_EQ(failwell_breaker_failure(b.native_handle(), &nothing, 8), FAILWELL_PERMIT_INVALID);
-  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+  CHECK_EQ(b.snapshot(8).consecutive_failures, 1);
 }
 
 void test_life_cycle() {
   Breaker b(kConfig.jitter(0, 0));
-  BreakerSnapshot s = b.snapshot();
+  BreakerSnapshot s = b.snapshot(0);
   CHECK(s.state == BreakerState::Closed);
   CHECK(!s.next_transition.has_value());
   CHECK_EQ(s.generation, 0);
@@ -488,9 +488,9 @@ void test_life_cycle() {
   call(b, 0, true);
   call(b, 0, false);
   call(b, 0, true);
-  CHECK(b.snapshot().state == BreakerState::Closed);
+  CHECK(b.snapshot(0).state == BreakerState::Closed);
   call(b, 0, false);
-  s = b.snapshot();
+  s = b.snapshot(0);
   CHECK(s.state == BreakerState::Open);
   CHECK(s.next_transition.has_value());
   CHECK_EQ(s.next_transition.value_or(0), 100);
@@ -506,7 +506,7 @@ void test_life_cycle() {
   CHECK_EQ(p1.success(102), FAILWELL_OK);
   CHECK_EQ(p2.success(103), FAILWELL_OK);
   CHECK_EQ(b.try_acquire(104).success(104), FAILWELL_OK);
-  s = b.snapshot();
+  s = b.snapshot(104);
   CHECK(s.state == BreakerState::Closed);
   CHECK_EQ(s.ramp_stage, 1);
   CHECK_EQ(s.next_transition.value_or(0), 1104);
@@ -531,7 +531,7 @@ void test_life_cycle() {
     p = b.try_acquire(300);
   }
   CHECK_EQ(p.failure(301), FAILWELL_OK);
-  s = b.snapshot();
+  s = b.snapshot(301);
   CHECK(s.state == BreakerState::Open);
   CHECK_EQ(s.trips, 2);
   CHECK_EQ(s.next_transition.value_or(0), 501);  // 200 ticks: backed off
@@ -541,18 +541,18 @@ void test_life_cycle() {
   BreakerPermit forced = b.try_acquire(UINT64_MAX);
   CHECK_EQ(forced.status(), FAILWELL_FORCED_OPEN);
   CHECK_EQ(forced.retry_after(), UINT64_MAX);
-  CHECK(b.snapshot().state == BreakerState::ForcedOpen);
-  CHECK(!b.snapshot().next_transition);
+  CHECK(b.snapshot(400).state == BreakerState::ForcedOpen);
+  CHECK(!b.snapshot(400).next_transition);
   b.disable(401);
   for (int i = 0; i < 10; ++i) {
     call(b, 401, true);
   }
-  s = b.snapshot();
+  s = b.snapshot(401);
   CHECK(s.state == BreakerState::Disabled);
   CHECK_EQ(s.time_window.failures, 10);  // the count window also holds the 301 failure
   CHECK_EQ(s.count_window.failures, 11);
   b.reset(402);
-  s = b.snapshot();
+  s = b.snapshot(402);
   CHECK(s.state == BreakerState::Closed);
   CHECK_EQ(s.count_window.calls, 0);
   CHECK_EQ(s.trips, 0);
@@ -561,12 +561,20 @@ void test_life_cycle() {
   // Time at the edges: open for good on this clock after a trip at the end.
   Breaker edge(base(100).trip_on_consecutive_failures(1));
   call(edge, UINT64_MAX, true);
-  CHECK_EQ(edge.snapshot().next_transition.value_or(0), UINT64_MAX);
+  CHECK_EQ(edge.snapshot(UINT64_MAX).next_transition.value_or(0), UINT64_MAX);
   BreakerPermit late = edge.try_acquire(0);
   CHECK_EQ(late.status(), FAILWELL_BREAKER_OPEN);
   CHECK_EQ(late.retry_after(), UINT64_MAX);
   edge.reset(0);
   call(edge, 0, false);
+
+  // A snapshot shows the time window as of its `now`: an hour (of
+  // milliseconds) after its one failure, an idle breaker holds no call.
+  Breaker idle(base(100));
+  call(idle, 0, true);
+  CHECK_EQ(idle.snapshot(0).time_window.failures, 1);
+  CHECK_EQ(idle.snapshot(3600000).time_window.calls, 0);
+  CHECK_EQ(idle.snapshot(3600000).count_window.failures, 1);
 }
 
 void test_native_handle() {
@@ -577,7 +585,7 @@ void test_native_handle() {
            FAILWELL_OK);
   CHECK_EQ(retry, 0);
   CHECK_EQ(failwell_breaker_failure(b.native_handle(), &raw, 1), FAILWELL_OK);
-  CHECK_EQ(b.snapshot().consecutive_failures, 1);
+  CHECK_EQ(b.snapshot(1).consecutive_failures, 1);
 
   // The C object is bound to its address: a byte copy is refused.
   failwell_breaker_t copy;
@@ -586,19 +594,19 @@ void test_native_handle() {
            FAILWELL_UNINITIALIZED);
   const Breaker& view = b;
   failwell_breaker_snapshot_t s{};
-  CHECK_EQ(failwell_breaker_snapshot(view.native_handle(), &s), FAILWELL_OK);
+  CHECK_EQ(failwell_breaker_snapshot(view.native_handle(), 1, &s), FAILWELL_OK);
   CHECK_EQ(s.consecutive_failures, 1);
 }
 
 void test_statics_and_members() {
   call(global_breaker, 0, true);
-  CHECK_EQ(global_breaker.snapshot().consecutive_failures, 1);
+  CHECK_EQ(global_breaker.snapshot(0).consecutive_failures, 1);
 
   call(function_local_breaker(), 0, true);
-  CHECK(function_local_breaker().snapshot().state == BreakerState::Open);
+  CHECK(function_local_breaker().snapshot(0).state == BreakerState::Open);
 
   Client client(base(100));
-  while (client.breaker.snapshot().state == BreakerState::Closed) {
+  while (client.breaker.snapshot(0).state == BreakerState::Closed) {
     BreakerPermit p = client.breaker.try_acquire(0);
     ++client.calls;
     CHECK_EQ(p.failure(0), FAILWELL_OK);
@@ -675,7 +683,7 @@ void test_contention() {
         if (i % 64 == 0) {
           std::this_thread::yield();
         }
-        const BreakerSnapshot s = b.snapshot();
+        const BreakerSnapshot s = b.snapshot(now);
         if (s.probes_in_flight > tally.max_in_flight) {
           tally.max_in_flight = s.probes_in_flight;
         }
@@ -707,13 +715,13 @@ void test_contention() {
   CHECK(total.max_in_flight <= kProbes);
   CHECK(total.refused > 0);
   CHECK(total.probes > 0);
-  CHECK(b.snapshot().trips >= 1);
+  CHECK(b.snapshot(clock.load()).trips >= 1);
 
   // Healed: healthy calls from here close the breaker and end the ramp.
   std::uint64_t now = clock.load();
   const std::uint64_t limit = now + 10000;
   for (; now < limit; ++now) {
-    const BreakerSnapshot s = b.snapshot();
+    const BreakerSnapshot s = b.snapshot(now);
     if (s.state == BreakerState::Closed && s.ramp_stage == 0) {
       break;
     }
@@ -723,7 +731,7 @@ void test_contention() {
     }
   }
   CHECK(now < limit);
-  const BreakerSnapshot s = b.snapshot();
+  const BreakerSnapshot s = b.snapshot(now);
   CHECK(s.state == BreakerState::Closed);
   CHECK_EQ(s.ramp_stage, 0);
   CHECK_EQ(s.probes_in_flight, 0);

@@ -35,7 +35,9 @@
 //!   behind counts in the head and makes it suspect, and a second such
 //!   reading moves the head back to it, keeping the buckets; any other
 //!   reading clears the suspicion; emptied (head kept) on close and reset; a
-//!   width of 0 leaves them unused;
+//!   width of 0 leaves them unused; a snapshot shows them as of its `now`:
+//!   a `now` ahead of the head moves the head there, as a call would, and
+//!   any other is no reading (it neither marks, clears nor moves the head);
 //! - a call is slow when its latency (given, or `now − acquired_at`)
 //!   exceeds `slow_call_threshold`, whether it succeeded or failed: a slow
 //!   failure counts in both rates; a probe that failed or was slow is a
@@ -210,6 +212,26 @@ pub enum Op {
         /// The clock.
         now: u64,
     },
+}
+
+impl Op {
+    /// The clock's last reading in this operation: when the permit
+    /// reported, for a [`Op::Call`] that reported; otherwise its `now`.
+    pub fn last_now(&self) -> u64 {
+        match *self {
+            Op::Call {
+                finish: Some((at, _)),
+                ..
+            } => at,
+            Op::Acquire { now, .. }
+            | Op::Record { now, .. }
+            | Op::Forged { now, .. }
+            | Op::Call { now, .. }
+            | Op::ForceOpen { now }
+            | Op::Disable { now }
+            | Op::Reset { now } => now,
+        }
+    }
 }
 
 /// What both the breaker and the model answered to an [`Op`].
@@ -504,6 +526,28 @@ impl Buckets {
             self.suspect = false;
         }
         self.calls.push((self.head, call));
+        self.expire();
+    }
+
+    /// A snapshot at `now`: a `now` ahead of the head moves it there, as a
+    /// call would; any other `now` is no reading for the clock-fault rule
+    /// and changes nothing.
+    fn observe(&mut self, now: u64) {
+        if !self.in_use() {
+            return;
+        }
+        let target = (now / self.width) & BUCKET_SEQUENCE_MASK;
+        let ahead = target.wrapping_sub(self.head) & BUCKET_SEQUENCE_MASK;
+        let behind = self.head.wrapping_sub(target) & BUCKET_SEQUENCE_MASK;
+        if ahead != 0 && ahead < behind {
+            self.head = target;
+            self.suspect = false;
+            self.expire();
+        }
+    }
+
+    /// Drops the calls of buckets the head has left `count` or more behind.
+    fn expire(&mut self) {
         let (head, count) = (self.head, self.count);
         self.calls
             .retain(|&(bucket, _)| head.wrapping_sub(bucket) & BUCKET_SEQUENCE_MASK < count);
@@ -1127,8 +1171,17 @@ impl BreakerModel {
         self.enter(phase, now, Reason::Operator);
     }
 
-    /// The snapshot the breaker should show.
-    pub fn snapshot(&self) -> Expected {
+    /// The snapshot the breaker should show at `now`: the time window as
+    /// of `now` (a `now` past the newest bucket expires what it has left
+    /// behind, as a call would; an earlier one changes nothing).
+    pub fn snapshot(&mut self, now: u64) -> Expected {
+        self.buckets.observe(now);
+        self.expected()
+    }
+
+    /// The snapshot the breaker should show, with the time window as it
+    /// stands.
+    fn expected(&self) -> Expected {
         let c = &self.config;
         let (stage, run, ramp_failures) = match self.phase {
             Phase::Closed {
@@ -1201,7 +1254,8 @@ impl BreakerModel {
 
     /// Runs `op` on `breaker` and on the model, and checks they agree: the
     /// answer (admission and ticket, or rejection with its `retry_after`;
-    /// counted or stale), then the snapshot, then the transitions reported
+    /// counted or stale), then the snapshot (at the operation's
+    /// [last `now`](Op::last_now)), then the transitions reported
     /// to the observer (drained from `events`). Returns the answer both
     /// gave, or describes the first disagreement.
     pub fn step<const W: usize, const B: usize, O: Observer>(
@@ -1215,12 +1269,13 @@ impl BreakerModel {
             (self.window, self.buckets.count),
             "model built for another shape"
         );
-        let before = self.snapshot();
+        let before = self.expected();
         let answer = self.run(breaker, op).map_err(|(what, breaker, model)| {
             format!("{op:?}: {what}: breaker {breaker}, model {model}\n  before: {before:?}")
         })?;
-        let actual = Expected::from(&breaker.snapshot());
-        let expected = self.snapshot();
+        let now = op.last_now();
+        let actual = Expected::from(&breaker.snapshot(now));
+        let expected = self.snapshot(now);
         if actual != expected {
             return Err(format!(
                 "{op:?}: snapshot\n  breaker {actual:?}\n  model   {expected:?}\n  before  {before:?}"
@@ -1261,11 +1316,10 @@ impl BreakerModel {
         ) -> (&'static str, String, String) {
             (what, format!("{breaker:?}"), format!("{model:?}"))
         }
-        let oracle = |breaker: &Breaker<W, B, O>| breaker.snapshot().next_transition;
         Ok(match op {
             Op::Acquire { now, tier } => {
                 let actual = breaker.acquire(now, tier);
-                self.oracle = oracle(breaker);
+                self.consult(breaker, now);
                 let expected = self.acquire(now, tier);
                 self.count_answer("acquire", &expected);
                 if actual != expected {
@@ -1291,7 +1345,7 @@ impl BreakerModel {
             }
             Op::Call { now, tier, finish } => {
                 let actual = breaker.try_acquire(now, tier);
-                self.oracle = oracle(breaker);
+                self.consult(breaker, now);
                 let expected = self.acquire(now, tier);
                 self.count_answer("acquire", &expected);
                 match (actual, expected) {
@@ -1302,7 +1356,7 @@ impl BreakerModel {
                         self.issue(ticket);
                         let Some((at, outcome)) = finish else {
                             drop(permit);
-                            self.oracle = oracle(breaker);
+                            self.consult(breaker, now);
                             if ticket.probe != 0 {
                                 // A dropped probe is an ignored one, at its own time.
                                 self.record(ticket, ticket.acquired_at, Outcome::Ignored);
@@ -1316,7 +1370,7 @@ impl BreakerModel {
                             Outcome::FailureLatency(latency) => permit.failure_after(at, latency),
                             Outcome::Ignored => permit.ignore(at),
                         };
-                        self.oracle = oracle(breaker);
+                        self.consult(breaker, at);
                         let expected = self.record(ticket, at, outcome);
                         self.count(|| format!("record {expected:?}"));
                         if actual != expected {
@@ -1350,6 +1404,20 @@ impl BreakerModel {
         })
     }
 
+    /// Reads the breaker's deadline (the jitter it drew) from its snapshot
+    /// at `now`, and models what that snapshot does to the time window.
+    /// Taken right after the breaker's operation and before the model's:
+    /// the snapshot only moves the window forward to `now`, which the
+    /// model's operation at `now` does first anyway.
+    fn consult<const W: usize, const B: usize, O: Observer>(
+        &mut self,
+        breaker: &Breaker<W, B, O>,
+        now: u64,
+    ) {
+        self.oracle = breaker.snapshot(now).next_transition;
+        self.buckets.observe(now);
+    }
+
     fn run_record<const W: usize, const B: usize, O: Observer>(
         &mut self,
         breaker: &Breaker<W, B, O>,
@@ -1358,7 +1426,7 @@ impl BreakerModel {
         outcome: Outcome,
     ) -> Result<Recorded, (&'static str, String, String)> {
         let actual = breaker.record(ticket, now, outcome);
-        self.oracle = breaker.snapshot().next_transition;
+        self.consult(breaker, now);
         let expected = self.record(ticket, now, outcome);
         self.count(|| format!("record {expected:?}"));
         if actual != expected {

@@ -18,7 +18,7 @@ use failwell::breaker::{
     Breaker, Config, EventRing, Outcome, Reason, Recorded, Rejection, State, Transition,
 };
 use failwell::Tier;
-use failwell_tests::breaker_model::{Answer, BreakerModel, Deviations, Op};
+use failwell_tests::breaker_model::{Answer, BreakerModel, Deviations, Expected, Op};
 use State::{Closed, HalfOpen, Open};
 
 const E: Tier = Tier::Essential;
@@ -109,8 +109,16 @@ impl<'e, const W: usize, const B: usize> Sim<'e, W, B> {
         }
     }
 
-    fn snapshot(&self) -> failwell::breaker::Snapshot {
-        self.breaker.snapshot()
+    /// The breaker's snapshot at `now`, which the model takes too (a
+    /// snapshot can expire time buckets) and must agree with.
+    fn snapshot(&mut self, now: u64) -> failwell::breaker::Snapshot {
+        let snapshot = self.breaker.snapshot(now);
+        assert_eq!(Expected::from(&snapshot), self.model.snapshot(now));
+        snapshot
+    }
+
+    fn state(&self) -> State {
+        self.breaker.state()
     }
 
     /// The transitions seen, as `(at, from, to, reason)`.
@@ -153,12 +161,12 @@ fn a_dead_dependency_that_heals_trips_probes_ramps_and_returns_to_full_traffic()
     // (stage, tier) -> (offered, admitted) during the ramp.
     let mut ramp = [[(0u64, 0u64); 3]; 6];
     for t in 0..20_000 {
-        let state = sim.snapshot().state;
+        let state = sim.state();
         let tier = tier_at(t);
         let result = sim.call(t, tier, t < heals_at, 0);
         // The stage the call was judged in: its acquire may have started
         // the next one (or full traffic, 0).
-        let after = sim.snapshot();
+        let after = sim.snapshot(t);
         let judged = if state == Closed && after.state == Closed {
             usize::from(after.ramp_stage)
         } else {
@@ -219,7 +227,7 @@ fn a_dead_dependency_that_heals_trips_probes_ramps_and_returns_to_full_traffic()
     // Stage 1: 999 calls, 333 per tier, Essential's 10 % is 33.
     assert_eq!(ramp[1], [(333, 33), (333, 0), (333, 0)]);
     // Back to full traffic at 3,012 + 5 × 1,000, still closed.
-    let snapshot = sim.snapshot();
+    let snapshot = sim.snapshot(19_999);
     assert_eq!(
         (snapshot.state, snapshot.ramp_stage, snapshot.trips),
         (Closed, 0, 2)
@@ -268,7 +276,7 @@ fn a_dead_dependency_that_heals_over_a_time_window_closes_straight_to_full_traff
     assert_eq!(admitted, 10 + 5 + (5_000 - 2_011));
     assert_eq!(refused, 4 * 499);
     // The window was emptied on closing; now it holds ticks 4,000..5,000.
-    let snapshot = sim.snapshot();
+    let snapshot = sim.snapshot(4_999);
     assert_eq!(
         (snapshot.time_window.calls, snapshot.time_window.failures),
         (1_000, 0)
@@ -302,11 +310,11 @@ fn a_flapping_dependency_backs_off_to_the_cap_and_starts_over_after_a_healthy_sp
     // Every trip: when, for how long, and the trips counted.
     let mut durations = Vec::new();
     for t in 0..14_000 {
-        let generation = sim.snapshot().generation;
+        let generation = sim.snapshot(t).generation;
         if sim.call(t, E, failing(t), 0).is_err() {
             refused += 1;
         }
-        let snapshot = sim.snapshot();
+        let snapshot = sim.snapshot(t);
         if snapshot.state == Open && snapshot.generation != generation {
             durations.push((t, snapshot.next_transition.unwrap() - t, snapshot.trips));
         }
@@ -337,7 +345,7 @@ fn a_flapping_dependency_backs_off_to_the_cap_and_starts_over_after_a_healthy_sp
     // Each open spell refuses every call but the probe at its deadline.
     let open_ticks: u64 = durations.iter().map(|&(_, d, _)| d - 1).sum();
     assert_eq!(refused, open_ticks);
-    assert_eq!(sim.snapshot().state, Closed);
+    assert_eq!(sim.state(), Closed);
 }
 
 // ---------------------------------------------------------------------------
@@ -356,7 +364,7 @@ fn thirty_percent_failures_stay_under_a_fifty_percent_threshold_over_a_count_win
     for i in 0..50_000 {
         sim.call(i, E, thirty_percent(i), 0).unwrap();
     }
-    let window = sim.snapshot().count_window;
+    let window = sim.snapshot(49_999).count_window;
     assert_eq!((window.calls, window.failures), (200, 60));
     assert_eq!(window.failure_rate(), Some(300));
     assert!(sim.transitions().is_empty());
@@ -416,7 +424,7 @@ fn thirty_percent_failures_over_a_time_window() {
         sim.call(t, E, thirty_percent(t), 0).unwrap();
     }
     // At tick 29,999 the window holds buckets 290..=299: 1,000 calls.
-    let window = sim.snapshot().time_window;
+    let window = sim.snapshot(29_999).time_window;
     assert_eq!((window.calls, window.failures), (1_000, 300));
     assert!(sim.transitions().is_empty());
 
@@ -454,9 +462,9 @@ fn a_slow_dependency_trips_on_the_slow_call_rate_alone() {
             20
         };
         sim.call(i * 10, E, false, latency).ok();
-        if tripped_at.is_none() && sim.snapshot().state == Open {
+        if tripped_at.is_none() && sim.state() == Open {
             tripped_at = Some(i);
-            let snapshot = sim.snapshot();
+            let snapshot = sim.snapshot(i * 10 + latency);
             assert_eq!(snapshot.count_window.failures, 0);
             assert_eq!(snapshot.count_window.slow, 10);
             assert_eq!(snapshot.count_window.slow_call_rate(), Some(500));
@@ -496,9 +504,9 @@ fn a_slow_dependency_over_a_time_window() {
         let slow = now >= 1_000 && i % 2 == 0;
         sim.call_with_latency(now, E, if slow { 120 } else { 30 })
             .ok();
-        if tripped_at.is_none() && sim.snapshot().state == Open {
+        if tripped_at.is_none() && sim.state() == Open {
             tripped_at = Some(now);
-            let window = sim.snapshot().time_window;
+            let window = sim.snapshot(now).time_window;
             assert_eq!((window.calls, window.slow, window.failures), (45, 18, 0));
         }
     }
@@ -529,7 +537,7 @@ fn permits_count_in_the_windows_like_tickets() {
     assert_eq!(b.try_acquire(0, I).unwrap().success(5), Recorded::Counted);
     let t = b.acquire(1, O).unwrap();
     assert_eq!(b.record(t, 2, Outcome::Failure), Recorded::Counted);
-    let s = b.snapshot();
+    let s = b.snapshot(2);
     assert_eq!((s.count_window.calls, s.count_window.failures), (2, 1));
     assert_eq!((s.time_window.calls, s.time_window.failures), (2, 1));
 }

@@ -233,7 +233,7 @@ pub struct Snapshot {
     pub probe_failures: u8,
     /// The last `WINDOW` calls.
     pub count_window: WindowStats,
-    /// The time buckets.
+    /// The time buckets, as of the `now` the snapshot was taken at.
     pub time_window: WindowStats,
     /// The tick at which a timed transition is due: the end of the open
     /// duration, the probes' timeout, or the next ramp stage.
@@ -1055,8 +1055,31 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         self.force(now, State::Closed, Reason::Operator);
     }
 
-    /// The breaker's state, counts and next timed transition.
-    pub fn snapshot(&self) -> Snapshot {
+    /// The breaker's state: one load. What [`Breaker::snapshot`] reports
+    /// as [`Snapshot::state`], for callers that want only that.
+    pub fn state(&self) -> State {
+        Word(self.word.load_acquire()).state()
+    }
+
+    /// The breaker's state, counts and next timed transition, with the
+    /// time window as of `now`.
+    ///
+    /// The time buckets `now` has left behind are expired first, exactly
+    /// as a call at `now` would expire them, so an idle breaker does not
+    /// keep reporting old calls. A snapshot is an observation, not a
+    /// reading of the clock: a `now` behind the time window's newest
+    /// bucket changes nothing (it never marks the window's head as a clock
+    /// fault nor moves it back), and the window is reported as it stands.
+    pub fn snapshot(&self, now: u64) -> Snapshot {
+        self.snapshot_with(|buckets, width| buckets.stats_at(now, width))
+    }
+
+    /// The snapshot, with the time window read by `time_window` (given the
+    /// window and its bucket width).
+    fn snapshot_with(
+        &self,
+        time_window: impl FnOnce(&TimeWindow<BUCKETS>, u64) -> WindowStats,
+    ) -> Snapshot {
         let config = &self.settings.config;
         let word = Word(self.word.load_acquire());
         let mark = self.mark.load();
@@ -1093,7 +1116,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                 _ => 0,
             },
             count_window: self.calls.stats(),
-            time_window: self.buckets.stats(),
+            time_window: time_window(&self.buckets, config.bucket_width),
             next_transition,
         }
     }
@@ -1106,7 +1129,11 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> core::fmt::Debug
         f.debug_struct("Breaker")
             .field("window", &WINDOW)
             .field("buckets", &BUCKETS)
-            .field("snapshot", &self.snapshot())
+            // No `now` here: the time window as it stands.
+            .field(
+                "snapshot",
+                &self.snapshot_with(|buckets, _| buckets.stats()),
+            )
             .field("config", &self.settings.config)
             .finish_non_exhaustive()
     }

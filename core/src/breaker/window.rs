@@ -265,6 +265,17 @@ const SEQUENCE_MASK: u64 = (1 << (64 - SEQUENCE_SHIFT)) - 1;
 const SUSPECT: u64 = 1 << 15;
 const POSITION_MASK: u64 = SUSPECT - 1;
 
+/// Whose `now` moves the time window's head.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// A call's: judged by the clock-fault rule (see [`TimeWindow`]).
+    Call,
+    /// A snapshot's: an observation, not a reading for the clock-fault
+    /// rule. It moves the head forward as a call would, and otherwise
+    /// leaves the head (and its mark) as it is.
+    Snapshot,
+}
+
 /// `B` buckets of `width` ticks, the newest at the head.
 ///
 /// Bucket `s` holds the calls of ticks `s × width ..`. The head's sequence
@@ -290,6 +301,10 @@ const POSITION_MASK: u64 = SUSPECT - 1;
 ///   an idle spell costs (the window empties once) and the window slides on
 ///   the sane clock from its second reading; one far-past `now` changes
 ///   nothing but the bucket it counts in.
+/// - A snapshot ([`TimeWindow::stats_at`]) at a `now` past the head bucket
+///   expires what that `now` has left behind, as a call would; it is not a
+///   reading for the clock-fault rule, so a `now` behind the head neither
+///   marks, clears nor moves it.
 pub(crate) struct TimeWindow<const B: usize> {
     /// `sequence << 17 | suspect | position`: bucket number `sequence`
     /// (modulo 2⁴⁷) is at index `position`.
@@ -329,7 +344,7 @@ impl<const B: usize> TimeWindow<B> {
         if B == 0 || width == 0 {
             return false;
         }
-        let position = self.advance(now, width);
+        let position = self.advance(now, width, Reading::Call);
         let outcome = packed(code);
         // Sums first, then the bucket: an expiry only ever subtracts what a
         // bucket holds, which the sums counted before it.
@@ -346,9 +361,9 @@ impl<const B: usize> TimeWindow<B> {
     }
 
     /// Moves the head to the bucket holding `now` if that is not the head
-    /// bucket; returns the head's position.
+    /// bucket, as `reading` may; returns the head's position.
     #[inline]
-    fn advance(&self, now: u64, width: u64) -> usize {
+    fn advance(&self, now: u64, width: u64, reading: Reading) -> usize {
         let head = self.head.load();
         // The sequence is below 2⁴⁷ and at most `now / width`, so the
         // product does not overflow; past bucket 2⁴⁷ it is too small and
@@ -357,13 +372,15 @@ impl<const B: usize> TimeWindow<B> {
         if now.checked_sub(start).is_some_and(|into| into < width) && head & SUSPECT == 0 {
             return usize::try_from(head & POSITION_MASK).unwrap_or(0);
         }
-        self.rotate(head, now, width)
+        self.rotate(head, now, width, reading)
     }
 
     /// `now` is outside the head bucket, or the head is flagged: moves the
-    /// head forward, keeps it, or moves it back after a clock fault.
+    /// head forward, keeps it, or (a call's reading only) moves it back
+    /// after a clock fault.
     #[inline(never)]
-    fn rotate(&self, mut head: u64, now: u64, width: u64) -> usize {
+    fn rotate(&self, mut head: u64, now: u64, width: u64, reading: Reading) -> usize {
+        let observing = reading == Reading::Snapshot;
         let target = div_u64(now, width) & SEQUENCE_MASK;
         let span = u64::try_from(B).unwrap_or(u64::MAX);
         let at = |position: usize| u64::try_from(position).unwrap_or(0);
@@ -375,7 +392,7 @@ impl<const B: usize> TimeWindow<B> {
             let next = if ahead == 0 || (behind <= ahead && behind <= span) {
                 // The head bucket, or before it within the window's span:
                 // counted in the head, which is no longer suspect.
-                if head & SUSPECT == 0 {
+                if head & SUSPECT == 0 || observing {
                     return position;
                 }
                 head & !SUSPECT
@@ -407,6 +424,9 @@ impl<const B: usize> TimeWindow<B> {
                 }
                 self.remove(to, stale);
                 return to;
+            } else if observing {
+                // Far behind: a snapshot reads the window as it stands.
+                return position;
             } else if head & SUSPECT == 0 {
                 // Far behind, for the first time: counted in the head.
                 head | SUSPECT
@@ -481,5 +501,16 @@ impl<const B: usize> TimeWindow<B> {
     /// The window as it stands.
     pub(crate) fn stats(&self) -> WindowStats {
         self.sums.read()
+    }
+
+    /// The window as of `now`, in buckets `width` ticks wide: the buckets
+    /// `now` has left behind expire first, as a call at `now` would expire
+    /// them. Not a reading for the clock-fault rule: a `now` behind the
+    /// head changes nothing, and the window is read as it stands.
+    pub(crate) fn stats_at(&self, now: u64, width: u64) -> WindowStats {
+        if B > 0 && width > 0 {
+            let _ = self.advance(now, width, Reading::Snapshot);
+        }
+        self.stats()
     }
 }

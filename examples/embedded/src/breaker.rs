@@ -163,15 +163,15 @@ fn admitted(now: u64, tier: Tier, tries: u32) -> u32 {
     count
 }
 
-/// State, generation, trips, ramp stage and next timed transition.
-fn status() -> (State, u32, u8, u8, Option<u64>) {
-    let s = BREAKER.snapshot();
+/// State, generation, trips, ramp stage and next timed transition, at `now`.
+fn status(now: u64) -> (State, u32, u8, u8, Option<u64>) {
+    let s = BREAKER.snapshot(now);
     (s.state, s.generation, s.trips, s.ramp_stage, s.next_transition)
 }
 
-/// Count window and time window: (calls, failures, slow) each.
-fn windows() -> [(u32, u32, u32); 2] {
-    let s = BREAKER.snapshot();
+/// Count window and time window as of `now`: (calls, failures, slow) each.
+fn windows(now: u64) -> [(u32, u32, u32); 2] {
+    let s = BREAKER.snapshot(now);
     let triple = |w: WindowStats| (w.calls, w.failures, w.slow);
     [triple(s.count_window), triple(s.time_window)]
 }
@@ -208,23 +208,27 @@ pub fn run(c: &mut Checks) {
 /// Healthy traffic, then failures: the count window trips.
 fn trip(c: &mut Checks) {
     use State::Closed;
-    c.eq("breaker: closed at start", status(), (Closed, 0, 0, 0, None));
+    c.eq("breaker: closed at start", status(10_000), (Closed, 0, 0, 0, None));
     for _ in 0..6 {
         let _ = call(10_000, E, Outcome::Success);
     }
-    c.eq("breaker: 6 successes counted", windows(), [(6, 0, 0), (6, 0, 0)]);
+    c.eq("breaker: 6 successes counted", windows(10_000), [(6, 0, 0), (6, 0, 0)]);
     // Held across the trip: its report will be stale.
     let late = BREAKER.try_acquire(10_050, I);
     for _ in 0..4 {
         let _ = call(10_050, E, Outcome::Failure);
     }
     // Count window: 4 of the last 8 failed, 500 permille; time window 4 of 10.
-    c.eq("breaker: 4 of 8 failed, closed", status(), (Closed, 0, 0, 0, None));
-    c.eq("breaker: windows before the trip", windows(), [(8, 4, 0), (10, 4, 0)]);
+    c.eq("breaker: 4 of 8 failed, closed", status(10_050), (Closed, 0, 0, 0, None));
+    c.eq("breaker: windows before the trip", windows(10_050), [(8, 4, 0), (10, 4, 0)]);
     // 5 of 8: 625 permille ≥ 600 trips it (the time window, 5 of 11, would not).
     c.eq("breaker: 5th failure counted", call(10_050, E, Outcome::Failure), Ok(Recorded::Counted));
-    c.eq("breaker: tripped, open until 11_050", status(), (State::Open, 1, 1, 0, Some(11_050)));
-    c.eq("breaker: windows at the trip", windows(), [(8, 5, 0), (11, 5, 0)]);
+    c.eq(
+        "breaker: tripped, open until 11_050",
+        status(10_050),
+        (State::Open, 1, 1, 0, Some(11_050)),
+    );
+    c.eq("breaker: windows at the trip", windows(10_050), [(8, 5, 0), (11, 5, 0)]);
     c.eq(
         "breaker: report from before the trip is stale",
         succeed(late, 10_060),
@@ -255,7 +259,7 @@ fn open_state(c: &mut Checks) {
 fn half_open(c: &mut Checks) {
     let first = BREAKER.try_acquire(11_050, E);
     c.eq("half-open: first probe, slot 1", slot(&first), Ok(1));
-    c.eq("half-open: state", status(), (State::HalfOpen, 2, 1, 0, Some(11_350)));
+    c.eq("half-open: state", status(11_050), (State::HalfOpen, 2, 1, 0, Some(11_350)));
     let second = BREAKER.try_acquire(11_060, I);
     c.eq("half-open: Important probes, slot 2", slot(&second), Ok(2));
     c.eq(
@@ -268,9 +272,9 @@ fn half_open(c: &mut Checks) {
         call(11_070, O, Outcome::Success),
         Err(Rejection::NotProbing),
     );
-    c.eq("half-open: 2 in flight", BREAKER.snapshot().probes_in_flight, 2);
+    c.eq("half-open: 2 in flight", BREAKER.snapshot(11_070).probes_in_flight, 2);
     c.eq("half-open: probe 1 succeeds", succeed(first, 11_080), Some(Recorded::Counted));
-    let s = BREAKER.snapshot();
+    let s = BREAKER.snapshot(11_080);
     c.eq("half-open: 1 success, 1 in flight", (s.probe_successes, s.probes_in_flight), (1, 1));
     // Pended in a critical section, the handler waits for its end: inside,
     // its run count and its last outcome (the refusal while open) are unchanged.
@@ -292,8 +296,8 @@ fn half_open(c: &mut Checks) {
         Some((Ok(1), Some(Recorded::Counted))),
     );
     c.eq("half-open: main's probe is stale", succeed(second, 11_100), Some(Recorded::Stale));
-    c.eq("half-open: closed, ramp stage 1", status(), (State::Closed, 3, 1, 1, Some(12_090)));
-    c.eq("half-open: windows emptied", windows(), [(0, 0, 0); 2]);
+    c.eq("half-open: closed, ramp stage 1", status(11_100), (State::Closed, 3, 1, 1, Some(12_090)));
+    c.eq("half-open: windows emptied", windows(11_100), [(0, 0, 0); 2]);
     c.eq(
         "half-open: event open -> half-open",
         next_event(),
@@ -316,7 +320,7 @@ fn ramp_and_rollback(c: &mut Checks) {
     c.eq("ramp 2: Essential 500 of 1000", admitted(12_100, E, 1_000), 500);
     c.eq("ramp 2: Important 100 of 1000", admitted(12_100, I, 1_000), 100);
     c.eq("ramp 2: Optional 0 of 100", admitted(12_100, O, 100), 0);
-    c.eq("ramp 2: stage", status(), (State::Closed, 3, 1, 2, Some(13_100)));
+    c.eq("ramp 2: stage", status(12_100), (State::Closed, 3, 1, 2, Some(13_100)));
     // The stage's credit is back to 0 after exactly 1000 calls: the 2nd
     // call from now is admitted, and its failure reopens at once.
     let mut failed = None;
@@ -328,7 +332,7 @@ fn ramp_and_rollback(c: &mut Checks) {
     }
     c.eq("rollback: a ramp failure is counted", failed, Some(Recorded::Counted));
     // Second trip in a row: open 2 x 1_000 ticks.
-    c.eq("rollback: open again, 2000 ticks", status(), (State::Open, 4, 2, 0, Some(14_200)));
+    c.eq("rollback: open again, 2000 ticks", status(12_200), (State::Open, 4, 2, 0, Some(14_200)));
     c.eq("rollback: refused", call(12_200, E, Outcome::Success), open(2_000));
     c.eq(
         "rollback: event closed -> open",
@@ -355,18 +359,18 @@ fn recover(c: &mut Checks) {
         (record(a), record(b)),
         (Ok(Recorded::Counted), Ok(Recorded::Counted)),
     );
-    c.eq("recover: closed, stage 1", status(), (State::Closed, 6, 2, 1, Some(15_210)));
+    c.eq("recover: closed, stage 1", status(14_210), (State::Closed, 6, 2, 1, Some(15_210)));
     c.eq("recover: stage 1, Essential 100", admitted(14_300, E, 1_000), 100);
     c.eq("recover: stage 2, Important 100", admitted(15_300, I, 1_000), 100);
     c.eq("recover: stage 2, Optional 0", admitted(15_300, O, 100), 0);
     c.eq("recover: stage 3, Essential full", admitted(16_300, E, 1_000), 1_000);
     c.eq("recover: stage 3, Important 500", admitted(16_300, I, 1_000), 500);
     c.eq("recover: stage 3, Optional 100", admitted(16_300, O, 1_000), 100);
-    c.eq("recover: stage 3 until 17_300", status(), (State::Closed, 6, 2, 3, Some(17_300)));
+    c.eq("recover: stage 3 until 17_300", status(16_300), (State::Closed, 6, 2, 3, Some(17_300)));
     c.eq("recover: stage 4, Important full", admitted(17_300, I, 1_000), 1_000);
     c.eq("recover: stage 4, Optional 500", admitted(17_300, O, 1_000), 500);
     c.eq("recover: full traffic, Optional", admitted(18_300, O, 1_000), 1_000);
-    c.eq("recover: ramp over", status(), (State::Closed, 6, 2, 0, None));
+    c.eq("recover: ramp over", status(18_300), (State::Closed, 6, 2, 0, None));
     c.eq(
         "recover: events",
         [next_event(), next_event(), next_event()],
@@ -386,21 +390,21 @@ fn time_window(c: &mut Checks) {
     }
     let last = BREAKER.acquire(18_300, E).map(|t| BREAKER.record(t, 18_300, Outcome::Latency(250)));
     c.eq("time: a slow call counted", last, Ok(Recorded::Counted));
-    c.eq("time: 8 calls, 1 slow", windows(), [(8, 0, 1), (8, 0, 1)]);
+    c.eq("time: 8 calls, 1 slow", windows(18_300), [(8, 0, 1), (8, 0, 1)]);
     for _ in 0..3 {
         let _ = call(30_000, E, Outcome::Failure);
     }
     // The successes left the time window; 3 calls are below the minimum.
     c.eq(
         "time: 3 failures, closed",
-        (status().0, windows()),
+        (status(30_000).0, windows(30_000)),
         (State::Closed, [(8, 3, 1), (3, 3, 0)]),
     );
     c.eq("time: 4th failure", call(30_000, E, Outcome::Failure), Ok(Recorded::Counted));
     // Count window 4 of 8 (500 permille) would not trip; the time window's 4 of 4 does.
-    c.eq("time: windows at the trip", windows(), [(8, 4, 1), (4, 4, 0)]);
+    c.eq("time: windows at the trip", windows(30_000), [(8, 4, 1), (4, 4, 0)]);
     // 11_700 ticks at full traffic since 18_300: the backoff starts over.
-    c.eq("time: open 1000 ticks, 1 trip", status(), (State::Open, 7, 1, 0, Some(31_000)));
+    c.eq("time: open 1000 ticks, 1 trip", status(30_000), (State::Open, 7, 1, 0, Some(31_000)));
     c.eq(
         "time: event",
         next_event(),
@@ -418,7 +422,7 @@ fn operator(c: &mut Checks) {
         call(u64::MAX, E, Outcome::Success),
         Err(Rejection::ForcedOpen),
     );
-    c.eq("operator: forced open state", status(), (State::ForcedOpen, 8, 1, 0, None));
+    c.eq("operator: forced open state", status(31_500), (State::ForcedOpen, 8, 1, 0, None));
     BREAKER.disable(31_600);
     let mut recorded = 0_u32;
     for _ in 0..4 {
@@ -427,11 +431,11 @@ fn operator(c: &mut Checks) {
         }
     }
     c.eq("operator: disabled admits and records", recorded, 4);
-    c.eq("operator: disabled never trips", status(), (State::Disabled, 9, 1, 0, None));
-    c.eq("operator: disabled windows", windows(), [(8, 8, 0), (4, 4, 0)]);
+    c.eq("operator: disabled never trips", status(31_600), (State::Disabled, 9, 1, 0, None));
+    c.eq("operator: disabled windows", windows(31_600), [(8, 8, 0), (4, 4, 0)]);
     BREAKER.reset(31_700);
-    c.eq("operator: reset", status(), (State::Closed, 10, 0, 0, None));
-    c.eq("operator: reset windows", windows(), [(0, 0, 0); 2]);
+    c.eq("operator: reset", status(31_700), (State::Closed, 10, 0, 0, None));
+    c.eq("operator: reset windows", windows(31_700), [(0, 0, 0); 2]);
     c.eq("operator: admits again", call(31_700, O, Outcome::Success), Ok(Recorded::Counted));
 }
 
@@ -470,7 +474,7 @@ fn tick_extender(c: &mut Checks) {
     for _ in 0..2 {
         let _ = w.acquire(before, E).map(|t| w.record(t, before, Outcome::Failure));
     }
-    let s = w.snapshot();
+    let s = w.snapshot(before);
     c.eq(
         "wrap: 2 failures in a row open it",
         (s.state, s.next_transition),
@@ -496,7 +500,7 @@ fn tick_extender(c: &mut Checks) {
         irq_outcome(),
         Some((Ok(1), Some(Recorded::Counted))),
     );
-    c.eq("wrap: closed", w.snapshot().state, State::Closed);
+    c.eq("wrap: closed", w.state(), State::Closed);
     c.eq("wrap: main agrees on the time", now(), (2 << 32) + 500);
 }
 
@@ -504,7 +508,7 @@ fn tick_extender(c: &mut Checks) {
 fn jitter(c: &mut Checks) {
     let j = &JITTER;
     let _ = j.acquire(5_000, E).map(|t| j.record(t, 5_000, Outcome::Failure));
-    let until = j.snapshot().next_transition.unwrap_or(0);
+    let until = j.snapshot(5_000).next_transition.unwrap_or(0);
     c.eq("jitter: open 1000 to 1200 ticks", (6_000..=6_200).contains(&until), true);
 }
 

@@ -511,8 +511,13 @@ fn probe_breaker_reset(breaker: &Windowed, now: u64) {
 }
 
 #[inline(never)]
-fn probe_breaker_snapshot(breaker: &Windowed) -> breaker::Snapshot {
-    breaker.snapshot()
+fn probe_breaker_snapshot(breaker: &Windowed, now: u64) -> breaker::Snapshot {
+    breaker.snapshot(now)
+}
+
+#[inline(never)]
+fn probe_breaker_state(breaker: &Windowed) -> State {
+    breaker.state()
 }
 
 /// A breaker without windows: acquire, every outcome, the operator's
@@ -532,7 +537,8 @@ fn probe_plain_breaker(breaker: &Plain, now: u64, tier: Tier, outcome: Outcome) 
     breaker.force_open(now);
     breaker.disable(now);
     breaker.reset(now);
-    sink(breaker.snapshot());
+    sink(breaker.snapshot(now));
+    sink(breaker.state());
     recorded
 }
 
@@ -548,7 +554,7 @@ fn probe_observed_breaker(
         sink(breaker.record(ticket, now, outcome));
     }
     breaker.reset(now);
-    sink(breaker.snapshot());
+    sink(breaker.snapshot(now));
     sink(EVENTS.dropped());
     EVENTS.pop()
 }
@@ -575,7 +581,7 @@ fn probe_breaker_format(
     sink(write!(
         FmtSink,
         "{breaker:?} {:?} {rejection:?} {ticket:?} {transition:?} {:?} {:?}",
-        breaker.snapshot(),
+        breaker.snapshot(input(0)),
         breaker.config(),
         EVENTS
     ));
@@ -702,7 +708,9 @@ fn breaker_api() {
     input(probe_breaker_force_open as fn(&Windowed, u64))(b, input(7));
     input(probe_breaker_disable as fn(&Windowed, u64))(b, input(8));
     input(probe_breaker_reset as fn(&Windowed, u64))(b, input(9));
-    let snapshot = input(probe_breaker_snapshot as fn(&Windowed) -> breaker::Snapshot)(b);
+    let snapshot =
+        input(probe_breaker_snapshot as fn(&Windowed, u64) -> breaker::Snapshot)(b, input(10));
+    sink(input(probe_breaker_state as fn(&Windowed) -> State)(b));
     let transition = Transition {
         from: input(State::Open),
         to: input(State::HalfOpen),
@@ -822,6 +830,7 @@ type BreakerLatency = unsafe extern "C" fn(
 type BreakerOperate = unsafe extern "C" fn(*mut failwell_breaker_t, u64) -> failwell_status_t;
 type BreakerSnapshot = unsafe extern "C" fn(
     *const failwell_breaker_t,
+    u64,
     *mut failwell_breaker_snapshot_t,
 ) -> failwell_status_t;
 
@@ -877,6 +886,7 @@ fn c_breaker_api() {
         }
         sink(input(failwell_breaker_snapshot as BreakerSnapshot)(
             b,
+            input(4),
             input(&mut snapshot),
         ));
     }

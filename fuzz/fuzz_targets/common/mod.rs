@@ -421,21 +421,25 @@ impl<O: CObject, S: Shadow, const SLOTS: usize> Storage<O, S, SLOTS> {
     /// A snapshot of `obj` returned `status`, and left the
     /// snapshot, `sentinel` before the call, as `snapshot`; its out-pointer
     /// was NULL unless `out`. Checks what holds whatever the storage holds:
-    /// a status the call may return, no storage written, the snapshot
-    /// written only with OK, a refused object or a NULL out-pointer refused
-    /// with its status. Returns the slot of a live object the snapshot was
-    /// written from, for the target to check it against its shadow.
+    /// a status the call may return, no storage written (but, if `writes`,
+    /// the object's own slot by a snapshot that returned OK: a breaker's
+    /// expires time buckets), the snapshot written only with OK, a refused
+    /// object or a NULL out-pointer refused with its status. Returns the
+    /// slot of a live object the snapshot was written from, for the target
+    /// to check it against its shadow.
+    #[allow(clippy::too_many_arguments)]
     pub fn check_snapshot_call<T: PartialEq + Debug>(
         &self,
         before: &[u8],
         obj: ObjPtr,
         out: bool,
+        writes: bool,
         status: failwell_status_t,
         snapshot: &T,
         sentinel: &T,
     ) -> Option<usize> {
         check_known(status, OBJECT_STATUSES);
-        self.check_writes(before, obj, false, "a snapshot");
+        self.check_writes(before, obj, writes && status == FAILWELL_OK, "a snapshot");
         if status != FAILWELL_OK {
             assert_eq!(snapshot, sentinel, "{status:?} wrote the snapshot");
         }

@@ -69,7 +69,7 @@ fn main() -> ! {
             3 => breaker.reset(now),
             _ => {}
         }
-        let s = breaker.snapshot();
+        let s = breaker.snapshot(later);
         let windows = s.count_window.calls ^ s.count_window.failures ^ s.count_window.slow;
         let buckets = s.time_window.calls ^ s.time_window.failures ^ s.time_window.slow;
         let counters = u32::from(s.trips)

@@ -691,10 +691,12 @@ class Breaker {
     return BreakerPermit(&raw_, status, retry_after, permit);
   }
 
-  /// Holds the breaker open, refusing every call, until reset().
+  /// Holds the breaker open, refusing every call, until reset(). Already
+  /// forced open: nothing changes.
   void force_open(std::uint64_t now) noexcept { operate(failwell_breaker_force_open, now); }
 
   /// Admits every call and records outcomes, never tripping, until reset().
+  /// Already disabled: nothing changes, and the permits in flight still count.
   void disable(std::uint64_t now) noexcept { operate(failwell_breaker_disable, now); }
 
   /// Closes the breaker at full traffic with empty windows and the backoff

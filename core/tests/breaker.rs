@@ -426,6 +426,54 @@ fn forced_open_disabled_and_reset() {
     assert_eq!(snapshot.generation, 3);
 }
 
+/// An operator's hold that finds the breaker held so already is no
+/// transition: disabling a disabled breaker (a config reload re-applying
+/// "disabled") or forcing open a forced-open one keeps the generation, so
+/// the calls in flight still count, and reports nothing. A reset always
+/// resets.
+#[test]
+fn holding_a_breaker_where_it_is_changes_nothing() {
+    let events: EventRing<8> = EventRing::new();
+    let b: Breaker<4, 0, _> =
+        Breaker::with_observer(Config::new(100).trip_on_failure_rate(500, 2), &events).unwrap();
+    b.disable(1);
+    let in_flight = b.try_acquire(2, E).unwrap();
+    b.disable(3);
+    assert_eq!(
+        b.snapshot(3).generation,
+        1,
+        "disabled again: same generation"
+    );
+    assert_eq!(in_flight.failure(4), Recorded::Counted);
+    let snapshot = b.snapshot(4);
+    assert_eq!(
+        (snapshot.state, snapshot.count_window.failures),
+        (State::Disabled, 1)
+    );
+    b.force_open(5);
+    b.force_open(6);
+    assert_eq!(
+        b.snapshot(6).generation,
+        2,
+        "forced open again: same generation"
+    );
+    b.reset(7);
+    b.reset(8);
+    assert_eq!(b.snapshot(8).generation, 4, "every reset is a transition");
+    let seen: Vec<_> = core::iter::from_fn(|| events.pop())
+        .map(|e| (e.from, e.to, e.generation))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (State::Closed, State::Disabled, 1),
+            (State::Disabled, State::ForcedOpen, 2),
+            (State::ForcedOpen, State::Closed, 3),
+            (State::Closed, State::Closed, 4),
+        ]
+    );
+}
+
 #[test]
 fn the_event_ring_counts_what_it_drops() {
     let events: EventRing<2> = EventRing::new();

@@ -419,6 +419,31 @@ fn a_probe_timeout_racing_a_late_report_reprobes_or_closes_once() {
     a_probe_timeout_racing_a_late_report(2);
 }
 
+/// Two operators disable a closed breaker at once (a config reload
+/// applied twice). Disabling a disabled breaker is no transition, so
+/// exactly one happens, reported once: Closed → Disabled, generation 1.
+/// Operator A then takes a ticket and reports it: whichever disable came
+/// first, the ticket was taken after it, and it counts (a second
+/// generation bump would make it stale and lose the outcome).
+#[test]
+fn two_disables_at_once_make_one_transition_and_lose_no_outcome() {
+    model(|| {
+        let (b, counts) = breaker::<0, 0>(Config::new(OPEN).trip_on_consecutive_failures(1));
+        let a = spawn(&b, |b| {
+            b.disable(1);
+            let ticket = b.acquire(2, E).unwrap();
+            b.record(ticket, 3, Outcome::Success)
+        });
+        let other = spawn(&b, |b| b.disable(1));
+        other.join().unwrap();
+        assert_eq!(a.join().unwrap(), Recorded::Counted);
+        assert_eq!(counts.of(State::Closed, State::Disabled), 1);
+        assert_eq!(counts.total(), 1);
+        let snapshot = b.snapshot(3);
+        assert_eq!((snapshot.state, snapshot.generation), (State::Disabled, 1));
+    });
+}
+
 // ---------------------------------------------------------------------------
 // 3. A stale outcome never changes state.
 // ---------------------------------------------------------------------------

@@ -795,7 +795,8 @@ unsafe fn operate(
 }
 
 /// Holds `breaker` open, refusing every call with FAILWELL_FORCED_OPEN,
-/// until `failwell_breaker_reset`. Permits issued before are stale.
+/// until `failwell_breaker_reset`. Permits issued before are stale. On a
+/// breaker already forced open nothing changes (no transition).
 ///
 /// Returns FAILWELL_OK, FAILWELL_NULL_POINTER, FAILWELL_MISALIGNED or
 /// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe.
@@ -815,7 +816,10 @@ pub unsafe extern "C" fn failwell_breaker_force_open(
 
 /// Admits every call and still records outcomes (so the windows show what
 /// the breaker would have done), never tripping, until
-/// `failwell_breaker_reset`. Permits issued before are stale.
+/// `failwell_breaker_reset`. Permits issued before are stale, unless the
+/// breaker was disabled already: then nothing changes (no transition), and
+/// the permits in flight still count, so applying "disabled" again (a
+/// config reload) loses no outcome.
 ///
 /// Statuses as `failwell_breaker_force_open`.
 ///

@@ -1302,9 +1302,9 @@ static void test_operator(void) {
     CHECK_EQ(failwell_breaker_acquire(&b, UINT64_MAX, E, &p, &retry), FAILWELL_FORCED_OPEN);
     CHECK_EQ(failwell_breaker_acquire(&b, 0, O, &p, NULL), FAILWELL_FORCED_OPEN);
     CHECK_EQ(failwell_breaker_failure(&b, &before, 5), FAILWELL_PERMIT_STALE);
-    /* Forcing again is another transition. */
+    /* Forcing open a forced-open breaker is no transition. */
     CHECK_EQ(failwell_breaker_force_open(&b, 5), FAILWELL_OK);
-    CHECK_EQ(snap(&b, 5).generation, 2);
+    CHECK_EQ(snap(&b, 5).generation, 1);
 
     CHECK_EQ(failwell_breaker_disable(&b, 6), FAILWELL_OK);
     for (i = 0; i < 4; i++) {
@@ -1314,16 +1314,23 @@ static void test_operator(void) {
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_DISABLED);
     CHECK_EQ(s.count_window.failures, 4);
     CHECK_EQ(s.time_window.failures, 4);
-    CHECK_EQ(s.generation, 3);
+    CHECK_EQ(s.generation, 2);
     CHECK_EQ(failwell_breaker_acquire(&b, 6, O, &p, &retry), FAILWELL_OK);
     CHECK_EQ(retry, 0);
+    /* Nor is disabling a disabled breaker (a config reload applying it
+     * again): the permit in flight still counts. */
+    CHECK_EQ(failwell_breaker_disable(&b, 6), FAILWELL_OK);
+    CHECK_EQ(snap(&b, 6).generation, 2);
+    CHECK_EQ(failwell_breaker_failure(&b, &p, 6), FAILWELL_OK);
+    CHECK_EQ(snap(&b, 6).count_window.failures, 5);
+    p = ACQUIRE(&b, 6, O);
 
     CHECK_EQ(failwell_breaker_reset(&b, 7), FAILWELL_OK);
     s = snap(&b, 7);
     CHECK_EQ(s.state, FAILWELL_BREAKER_STATE_CLOSED);
     CHECK_EQ(s.count_window.calls, 0);
     CHECK_EQ(s.time_window.calls, 0);
-    CHECK_EQ(s.generation, 4);
+    CHECK_EQ(s.generation, 3);
     CHECK_EQ(s.trips, 0);
     CHECK_EQ(failwell_breaker_success(&b, &p, 7), FAILWELL_PERMIT_STALE);
 

@@ -16,7 +16,9 @@
 //!   ramp stage ends on the first acquire past its end and the next stage
 //!   starts then;
 //! - every transition (not a ramp stage change, not a probe taken) bumps the
-//!   generation, and is reported to the observer with its reason;
+//!   generation, and is reported to the observer with its reason; forcing
+//!   open a forced-open breaker and disabling a disabled one are no
+//!   transitions (nothing changes), a reset always is one;
 //! - a deadline "mark": the end of the open duration, the start of the
 //!   latest probe, the start of the ramp stage; it only rises, except that
 //!   a trip from full traffic (where it is unused) replaces it; a `now`
@@ -681,7 +683,8 @@ impl BreakerModel {
     /// [`tallying`](BreakerModel::tallying)): transitions
     /// (`"Closed->Open ConsecutiveFailures"`), answers (`"acquire Ok"`,
     /// `"acquire Open"`, `"record Stale"`...), closed-state failures that
-    /// were slow too (`"record slow failure"`), and the ramp stages, trips
+    /// were slow too (`"record slow failure"`), operator holds that changed
+    /// nothing (`"hold kept Disabled"`), and the ramp stages, trips
     /// and probes in flight seen after each step (`"ramp stage 3"`,
     /// `"trips 5"`, `"in flight 2"`), for tests to check that their
     /// generators reach everything.
@@ -1148,8 +1151,13 @@ impl BreakerModel {
     }
 
     /// [`Breaker::force_open`], [`Breaker::disable`] or [`Breaker::reset`]:
-    /// `state` is `ForcedOpen`, `Disabled` or `Closed`.
+    /// `state` is `ForcedOpen`, `Disabled` or `Closed`. A hold that finds
+    /// the breaker held so already changes nothing.
     pub fn force(&mut self, now: u64, state: State) {
+        if state != State::Closed && self.phase.state() == state {
+            self.count(|| format!("hold kept {state:?}"));
+            return;
+        }
         let phase = match state {
             State::Closed => {
                 self.calls.clear();

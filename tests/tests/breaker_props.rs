@@ -574,6 +574,38 @@ fn a_state_tour_agrees_with_the_model() {
     run::<4, 3>(config, &ops, Deviations::CORE).unwrap();
 }
 
+/// Disabling a disabled breaker, or forcing open a forced-open one, is no
+/// transition: the generation stays, the ticket in flight still counts,
+/// nothing is reported. A reset always is one.
+#[test]
+fn holding_a_held_breaker_again_is_no_transition() {
+    let config = Config::new(10).trip_on_consecutive_failures(2);
+    let ops = [
+        Op::Disable { now: 1 },
+        Op::Acquire { now: 2, tier: E },
+        Op::Disable { now: 3 },
+        Op::Record {
+            pick: 0,
+            now: 4,
+            outcome: Outcome::Failure,
+        },
+        Op::ForceOpen { now: 5 },
+        Op::ForceOpen { now: 6 },
+        Op::Reset { now: 7 },
+        Op::Reset { now: 8 },
+    ];
+    strict::<4, 3>(config, &ops);
+    let recorder = Recorder::new();
+    let b = Breaker::<4, 3, _>::with_observer(config, &recorder).unwrap();
+    let mut model = BreakerModel::new(config, 4, 3).unwrap();
+    let answers: Vec<_> = ops
+        .iter()
+        .map(|&op| model.step(&b, &recorder, op).unwrap())
+        .collect();
+    assert_eq!(answers[3], Answer::Recorded(Recorded::Counted));
+    assert_eq!(b.snapshot(8).generation, 4);
+}
+
 /// The generators are not vacuous: over a few hundred cases of two shapes,
 /// every transition, every rejection, both record answers, slow failures,
 /// deep ramp stages, long backoffs and several probes in flight all occur.
@@ -617,6 +649,8 @@ fn the_generated_operations_reach_every_transition() {
         "record Counted",
         "record Stale",
         "record slow failure",
+        "hold kept Disabled",
+        "hold kept ForcedOpen",
         "ramp stage 5",
         "trips 6",
         "in flight 3",

@@ -17,14 +17,16 @@
 //! the windows show what the breaker would have done). [`Breaker::reset`]
 //! closes the breaker from any state.
 //!
-//! Every transition bumps a 20-bit generation. A [`Permit`] carries the
-//! generation it was taken in, and an outcome reported after a transition
-//! is [`Recorded::Stale`]: it never changes state. The generation wraps
-//! after 2²⁰ transitions: 9.7 hours for a breaker flapping with a 100 ms
-//! open duration (open, half-open, closed: 3 transitions per 100 ms cycle,
-//! 2²⁰ / 3 × 100 ms = 34,953 s). A permit or [`Ticket`] held across a
-//! multiple of 2²⁰ transitions is taken for current; holding one that long
-//! (a call outliving its breaker's state by hours) is outside the contract.
+//! Every transition bumps a 20-bit generation (an operator's hold that
+//! finds the breaker held so already is none; a reset always is one). A
+//! [`Permit`] carries the generation it was taken in, and an outcome
+//! reported after a transition is [`Recorded::Stale`]: it never changes
+//! state. The generation wraps after 2²⁰ transitions: 9.7 hours for a
+//! breaker flapping with a 100 ms open duration (open, half-open, closed: 3
+//! transitions per 100 ms cycle, 2²⁰ / 3 × 100 ms = 34,953 s). A permit or
+//! [`Ticket`] held across a multiple of 2²⁰ transitions is taken for
+//! current; holding one that long (a call outliving its breaker's state by
+//! hours) is outside the contract.
 //!
 //! # Tripping
 //!
@@ -1013,10 +1015,17 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         });
     }
 
-    /// Sets the breaker to `state` (an operator's action), from any state.
+    /// Sets the breaker to `state` (an operator's action), from any state;
+    /// a hold (`ForcedOpen`, `Disabled`) that finds the breaker held so
+    /// already changes nothing.
     fn force(&self, now: u64, state: State, reason: Reason) {
         let mut word = Word(self.word.load_acquire());
         loop {
+            // Judged on the word the compare-and-swap replaces, so two
+            // operators holding at once make one transition.
+            if state != State::Closed && word.is(state) {
+                return;
+            }
             let next = if state == State::Closed {
                 self.calls.clear();
                 self.buckets.reset(now, self.settings.config.bucket_width);
@@ -1037,12 +1046,19 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     }
 
     /// Holds the breaker open, refusing every call, until [`Breaker::reset`].
+    ///
+    /// On a breaker already forced open this is no transition: the
+    /// generation stays and nothing is reported.
     pub fn force_open(&self, now: u64) {
         self.force(now, State::ForcedOpen, Reason::Operator);
     }
 
     /// Admits every call and still records outcomes, never tripping, until
     /// [`Breaker::reset`].
+    ///
+    /// On a breaker already disabled this is no transition: the generation
+    /// stays, so the calls in flight still count (re-applying "disabled",
+    /// as a config reload does, loses no outcome), and nothing is reported.
     pub fn disable(&self, now: u64) {
         self.force(now, State::Disabled, Reason::Operator);
     }

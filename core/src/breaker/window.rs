@@ -415,12 +415,11 @@ impl<const B: usize> TimeWindow<B> {
                     head = actual;
                     continue;
                 }
+                // The buckets passed, then the new head's old contents (after
+                // a jump of `B` or more, the new head is the old head's slot).
                 for step in 1..expire {
                     let raw = position.saturating_add(step);
                     self.expire(if raw >= B { raw.wrapping_sub(B) } else { raw });
-                }
-                if expire == B && to != position {
-                    self.expire(position);
                 }
                 self.remove(to, stale);
                 return to;

@@ -979,3 +979,35 @@ fn a_snapshot_with_an_old_now_changes_nothing() {
         );
     }
 }
+
+/// The clock-fault rule for the ramp: a breaker that closed at a
+/// far-future reading would hold its first ramp stage until then. The
+/// second sane reading moves the stage's start to that reading plus the
+/// horizon (here the ramp stage, 1_000, the longest duration), and the ramp
+/// goes on from there.
+#[test]
+fn a_ramp_begun_at_a_far_future_reading_moves_on_on_the_sane_clock() {
+    let b = breaker::<0, 0>(
+        Config::new(100)
+            .trip_on_consecutive_failures(1)
+            .ramp(&[100, 500], 1_000),
+    );
+    fail(&b, 0);
+    let probe = b.acquire(100, E).unwrap();
+    assert_eq!(
+        b.record(probe, 1 << 50, Outcome::Success),
+        Recorded::Counted
+    );
+    assert_eq!(b.snapshot(1 << 50).ramp_stage, 1);
+    // Two sane readings: the first leaves the stage, the second moves its
+    // start to 5_001 + 1_000.
+    for now in [5_000, 5_001] {
+        let _ = b.try_acquire(now, E);
+    }
+    assert_eq!(
+        b.snapshot(5_001).next_transition,
+        Some(5_001 + 1_000 + 1_000)
+    );
+    let _ = b.try_acquire(7_001, E);
+    assert_eq!(b.snapshot(7_001).ramp_stage, 2);
+}

@@ -197,7 +197,13 @@ typedef struct FAILWELL_ALIGNED(8) {
 
 // How a rate limiter admits work; checked by `failwell_limiter_init`.
 typedef struct {
-  // Units of cost admitted per `period`, sustained. At least 1, at most `period`.
+  // Units of cost admitted per `period`, sustained. At least 1, at most
+  // `period`. Each unit is spaced `ceil(period / rate)` ticks apart, so
+  // the limiter admits `period / ceil(period / rate)` units per period:
+  // never more than `rate`, and less when `rate` does not divide
+  // `period` on a coarse clock (`rate` 999 per `period` 1000 ticks admits
+  // 500). Use ticks fine enough that `period / rate` is large (below 1 %
+  // lost once it is at least 100), or a `rate` that divides `period`.
   uint32_t rate;
   // Units that may be admitted at one instant after a quiet spell. At least 1.
   uint32_t burst;
@@ -238,7 +244,8 @@ typedef struct {
   // The open duration never grows beyond this (>= open_duration).
   uint64_t max_open_duration;
   // After this long closed and fully ramped, the next trip starts again
-  // from open_duration.
+  // from open_duration. The default is open_duration: a breaker that
+  // trips again sooner after recovering (it flaps) backs off further.
   uint64_t reset_backoff_after;
   // A call whose latency exceeds this many ticks is slow.
   uint64_t slow_call_threshold;
@@ -513,7 +520,8 @@ const char *failwell_version(void);
 // Writes to `*config` what a breaker is told by default: open for
 // `open_duration` ticks after a trip, no trip policy yet (set at least
 // one), no bucket width (time buckets unused), one probe at a time that closes or
-// reopens the breaker, probes timing out after `open_duration`, no backoff,
+// reopens the breaker, probes timing out after `open_duration`, no backoff
+// (with a factor set, it starts over after `open_duration` of full traffic),
 // no jitter, no ramp; Essential and Important calls may probe, Optional
 // calls may not; on a ramp, Important lags one stage, Optional two.
 //

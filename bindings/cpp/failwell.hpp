@@ -286,12 +286,14 @@ class BreakerConfig {
   /// What failwell_breaker_config_default gives: open for `open_duration`
   /// ticks after a trip, no trip policy yet (set one), no bucket width
   /// (time buckets unused), one probe at a time that closes or reopens the breaker, probes
-  /// timing out after `open_duration`, no backoff, jitter or ramp;
+  /// timing out after `open_duration`, no backoff (with a factor set, it
+  /// starts over after `open_duration` of full traffic), jitter or ramp;
   /// Essential and Important may probe, Optional may not; on a ramp,
   /// Important lags one stage and Optional two.
   constexpr explicit BreakerConfig(std::uint64_t open_duration) noexcept : c_() {
     c_.open_duration = open_duration;
     c_.max_open_duration = open_duration;
+    c_.reset_backoff_after = open_duration;
     c_.slow_call_threshold = UINT64_MAX;
     c_.probe_timeout = open_duration;
     c_.minimum_calls = 1;

@@ -70,7 +70,11 @@ use crate::tier::Tier;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub struct LimiterConfig {
-    /// Units of cost admitted per `period`, sustained. At least 1.
+    /// Units of cost admitted per `period`, sustained. At least 1. Units are
+    /// spaced `ceil(period / rate)` ticks apart, so on a coarse clock the
+    /// limiter admits fewer: `rate` 999 per `period` 1000 ticks admits 500
+    /// (see [`RateLimiter::interval`]); choose ticks fine enough that
+    /// `period / rate` is 100 or more (under 1 % lost).
     pub rate: u32,
     /// Ticks in which `rate` units are admitted. At least `rate`: the
     /// limiter cannot space units closer than one tick.
@@ -129,6 +133,9 @@ pub enum LimiterConfigError {
     ReserveTooLarge,
 }
 
+/// So that `?` carries a refused config into `Box<dyn Error>` and the like.
+impl core::error::Error for LimiterConfigError {}
+
 impl core::fmt::Display for LimiterConfigError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
@@ -161,6 +168,8 @@ pub enum Rejection {
     /// A cost of 0 asks for nothing; it is refused so the caller's bug shows.
     ZeroCost,
 }
+
+impl core::error::Error for Rejection {}
 
 impl core::fmt::Display for Rejection {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

@@ -1011,3 +1011,41 @@ fn a_ramp_begun_at_a_far_future_reading_moves_on_on_the_sane_clock() {
     let _ = b.try_acquire(7_001, E);
     assert_eq!(b.snapshot(7_001).ramp_stage, 2);
 }
+
+/// Config errors are `core::error::Error`s: `?` carries them into a
+/// `Box<dyn Error>` (it did not compile before).
+#[test]
+fn config_errors_are_errors() {
+    fn build(config: Config) -> Result<Breaker<0, 0>, Box<dyn std::error::Error>> {
+        Ok(Breaker::new(config)?)
+    }
+    fn limiter(config: failwell::LimiterConfig) -> Result<(), Box<dyn std::error::Error>> {
+        let _ = failwell::RateLimiter::new(config)?;
+        Ok(())
+    }
+    let error = build(Config::new(100)).unwrap_err();
+    assert_eq!(error.to_string(), ConfigError::NoTripPolicy.to_string());
+    assert!(limiter(failwell::LimiterConfig::new(0, 1_000, 1)).is_err());
+    assert!(build(Config::new(100).trip_on_consecutive_failures(1)).is_ok());
+}
+
+/// The default `reset_backoff_after` is the open duration: a breaker that
+/// flaps (trips again right after it recovered) backs off; one healthy for
+/// an open duration starts over. With the old default of 0 every trip from
+/// full traffic started over, so a flapping breaker never backed off.
+#[test]
+fn a_flapping_breaker_backs_off_by_default() {
+    let mut config = Config::new(100).trip_on_consecutive_failures(1);
+    config.backoff_factor = 2_000;
+    config.max_open_duration = 1_000;
+    let b = breaker::<0, 0>(config);
+    fail(&b, 0);
+    assert!(b.try_acquire(100, E).unwrap().success(100) == Recorded::Counted);
+    // Trips again at once: the second trip is twice as long.
+    fail(&b, 101);
+    assert_eq!(b.snapshot(101).next_transition, Some(101 + 200));
+    assert!(b.try_acquire(301, E).unwrap().success(301) == Recorded::Counted);
+    // Healthy for an open duration (100): starts over.
+    fail(&b, 401);
+    assert_eq!(b.snapshot(401).next_transition, Some(401 + 100));
+}

@@ -466,3 +466,20 @@ fn a_clock_fault_judges_every_tier_against_the_empty_bucket() {
     assert!(l.try_acquire(5_399, 2, Tier::Optional).is_err());
     assert_eq!(l.try_acquire(5_400, 2, Tier::Optional), Ok(()));
 }
+
+/// The rounding the config docs state: `rate` 999 per 1000 ticks spaces
+/// units 2 ticks apart, so 500 are admitted per period, never more than
+/// `rate`; a fine clock loses under 1 %.
+#[test]
+fn a_coarse_clock_admits_what_the_docs_say() {
+    let admitted_in_a_period = |rate: u32, period: u64| {
+        let limiter = RateLimiter::new(LimiterConfig::new(rate, period, 1)).unwrap();
+        (0..period)
+            .filter(|&now| limiter.try_acquire(now, 1, Tier::Essential).is_ok())
+            .count() as u64
+    };
+    assert_eq!(admitted_in_a_period(999, 1_000), 500);
+    assert_eq!(admitted_in_a_period(100, 1_000), 100);
+    let fine = admitted_in_a_period(999, 100_000);
+    assert!(fine <= 999 && fine * 100 >= 999 * 99, "{fine}");
+}

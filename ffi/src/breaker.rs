@@ -128,7 +128,8 @@ pub struct failwell_breaker_config_t {
     /// The open duration never grows beyond this (>= open_duration).
     pub max_open_duration: u64,
     /// After this long closed and fully ramped, the next trip starts again
-    /// from open_duration.
+    /// from open_duration. The default is open_duration: a breaker that
+    /// trips again sooner after recovering (it flaps) backs off further.
     pub reset_backoff_after: u64,
     /// A call whose latency exceeds this many ticks is slow.
     pub slow_call_threshold: u64,
@@ -477,7 +478,8 @@ fn config(c: &failwell_breaker_config_t) -> Result<Config, failwell_status_t> {
 /// Writes to `*config` what a breaker is told by default: open for
 /// `open_duration` ticks after a trip, no trip policy yet (set at least
 /// one), no bucket width (time buckets unused), one probe at a time that closes or
-/// reopens the breaker, probes timing out after `open_duration`, no backoff,
+/// reopens the breaker, probes timing out after `open_duration`, no backoff
+/// (with a factor set, it starts over after `open_duration` of full traffic),
 /// no jitter, no ramp; Essential and Important calls may probe, Optional
 /// calls may not; on a ramp, Important lags one stage, Optional two.
 ///

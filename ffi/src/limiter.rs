@@ -31,7 +31,13 @@ assert_storage_fits!(RateLimiter, failwell_limiter_t);
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct failwell_limiter_config_t {
-    /// Units of cost admitted per `period`, sustained. At least 1, at most `period`.
+    /// Units of cost admitted per `period`, sustained. At least 1, at most
+    /// `period`. Each unit is spaced `ceil(period / rate)` ticks apart, so
+    /// the limiter admits `period / ceil(period / rate)` units per period:
+    /// never more than `rate`, and less when `rate` does not divide
+    /// `period` on a coarse clock (`rate` 999 per `period` 1000 ticks admits
+    /// 500). Use ticks fine enough that `period / rate` is large (below 1 %
+    /// lost once it is at least 100), or a `rate` that divides `period`.
     pub rate: u32,
     /// Units that may be admitted at one instant after a quiet spell. At least 1.
     pub burst: u32,

@@ -120,7 +120,11 @@ pub struct Config {
     /// The open duration never grows beyond this (≥ `open_duration`).
     pub max_open_duration: u64,
     /// After this long closed and fully ramped, the next trip starts again
-    /// from `open_duration`.
+    /// from `open_duration`. [`Config::new`] sets it to `open_duration`: a
+    /// breaker that trips again sooner than that after recovering (it
+    /// flaps) backs off further; one that stayed healthy for an open
+    /// duration starts over. (0 would start every trip from full traffic
+    /// over, so a flapping breaker would never back off.)
     pub reset_backoff_after: u64,
     /// Each open duration is lengthened by a random share of itself, up to
     /// this (0..=1000 permille), so breakers that tripped together do not
@@ -158,8 +162,9 @@ pub struct Config {
 impl Config {
     /// Open for `open_duration` ticks after a trip, with no trip policy yet
     /// (add at least one), one probe at a time that closes or reopens the
-    /// breaker, probes timing out after `open_duration`, no backoff, no
-    /// jitter, no ramp. Essential and Important calls may probe, Optional
+    /// breaker, probes timing out after `open_duration`, no backoff (when a
+    /// factor is set, the backoff starts over after `open_duration` of full
+    /// traffic), no jitter, no ramp. Essential and Important calls may probe, Optional
     /// calls may not; on a ramp, Important lags one stage, Optional two.
     #[must_use]
     pub const fn new(open_duration: u64) -> Self {
@@ -173,7 +178,7 @@ impl Config {
             open_duration,
             backoff_factor: 1_000,
             max_open_duration: open_duration,
-            reset_backoff_after: 0,
+            reset_backoff_after: open_duration,
             jitter: 0,
             jitter_seed: 0,
             jitter_reproducible: false,
@@ -371,6 +376,9 @@ pub enum ConfigError {
     /// the share rounds down to nothing (`open_duration × jitter < 1000`).
     JitterTooSmall,
 }
+
+/// So that `?` carries a refused config into `Box<dyn Error>` and the like.
+impl core::error::Error for ConfigError {}
 
 impl core::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

@@ -39,9 +39,22 @@ fn main() {
             std::process::exit(1);
         }
     };
-    println!("failwell breaker demo: 100 calls/s per tier; the dependency fails 2.0-5.0 s and 8.2-9.5 s\n");
     println!(
-        "{:>6}  {:>9}  {:>9}  {:>9}  {:>9}  {:<10} transitions",
+        "failwell breaker demo: 100 calls/s per tier; the dependency fails 2.0-5.0 s and 8.2-9.5 s"
+    );
+    println!(
+        "breaker: opens for 1 s after 10 failures in a row, or when half of the last 50 calls (at least 20) \
+         failed;\n  each relapse doubles the open time, up to 8 s (it starts over after 10 s healthy);\n  \
+         half-open: 3 probes at once, 5 successes close it, 2 failures reopen it;\n  then a ramp: \
+         Essential gets 10 %, 25 %, 50 % of its calls through, 1 s each, Important one stage later, \
+         Optional two."
+    );
+    println!(
+        "each row is 0.5 s, in which each tier offers 50 calls: the tier columns count the calls admitted, \
+         `failed` those of them that failed.\n"
+    );
+    println!(
+        "{:>6}  {:>9}  {:>9}  {:>9}  {:>9}  {:<16} transitions",
         "time", "essential", "important", "optional", "failed", "state"
     );
     let mut admitted = [0u32; 3];
@@ -71,8 +84,8 @@ fn main() {
         if (now + 1) % ROW == 0 {
             let snapshot = breaker.snapshot(now);
             let state = match (snapshot.state, snapshot.ramp_stage) {
-                (State::Closed, 0) => "closed".to_owned(),
-                (State::Closed, stage) => format!("ramp {stage}"),
+                (State::Closed, 0) => "Closed".to_owned(),
+                (State::Closed, stage) => format!("Closed, ramp {stage}"),
                 (state, _) => format!("{state:?}"),
             };
             let mut transitions = Vec::new();
@@ -83,7 +96,7 @@ fn main() {
                 ));
             }
             println!(
-                "{:>5.1}s  {:>9}  {:>9}  {:>9}  {:>9}  {:<10} {}",
+                "{:>5.1}s  {:>9}  {:>9}  {:>9}  {:>9}  {:<16} {}",
                 (now + 1) as f64 / SECOND as f64,
                 admitted[0],
                 admitted[1],
@@ -99,5 +112,7 @@ fn main() {
     println!(
         "\n{refused_open} calls were refused at once while the breaker was open, instead of waiting on a failing dependency."
     );
-    println!("Each tier offers 50 calls per row. Essential and Important probe; Optional waits for the ramp, one stage behind Important.");
+    println!(
+        "Essential and Important probe; Optional waits for the ramp, one stage behind Important."
+    );
 }

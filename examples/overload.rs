@@ -56,7 +56,12 @@ fn main() {
             std::process::exit(1);
         }
     };
-    println!("failwell overload demo: 1000 req/s, burst 100 (20 reserved for Essential, 20 more for Important)\n");
+    println!("failwell overload demo: 1000 req/s, burst 100 (20 reserved for Essential, 20 more for Important)");
+    println!(
+        "offered/s: requests per second each tier sends (Essential/Important/Optional); the tier columns \
+         count the requests admitted\n(and their share of those offered); max wait ms: the longest \
+         retry_after a refused request was given, in ms.\n"
+    );
     println!(
         "{:<15} {:>4}   {:>17}   {:>14} {:>14} {:>14}   {:>12}",
         "phase", "secs", "offered/s E/I/O", "Essential", "Important", "Optional", "max wait ms"

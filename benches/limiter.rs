@@ -240,6 +240,41 @@ fn real_clock(c: &mut Criterion) {
         });
         stop.store(true, Ordering::Relaxed);
     });
+    // quanta's clock, read on every call, and its recent time kept fresh by
+    // the upkeep thread (governor's default clock is quanta's too).
+    let quanta = failwell::time::QuantaClock::new();
+    let limiter = new_failwell(1, u32::MAX);
+    check_path("failwell_quanta", true, || {
+        limiter
+            .try_acquire(quanta.now(), 1, Tier::Essential)
+            .is_ok()
+    });
+    group.bench_function("failwell_quanta_clock", |b| {
+        b.iter(|| {
+            black_box(
+                limiter
+                    .try_acquire(quanta.now(), 1, Tier::Essential)
+                    .is_ok(),
+            )
+        })
+    });
+    let upkeep = failwell::time::QuantaClock::start_upkeep(std::time::Duration::from_micros(100));
+    let limiter = new_failwell(1, u32::MAX);
+    check_path("failwell_quanta_recent", true, || {
+        limiter
+            .try_acquire(quanta.recent(), 1, Tier::Essential)
+            .is_ok()
+    });
+    group.bench_function("failwell_quanta_recent_100us", |b| {
+        b.iter(|| {
+            black_box(
+                limiter
+                    .try_acquire(quanta.recent(), 1, Tier::Essential)
+                    .is_ok(),
+            )
+        })
+    });
+    drop(upkeep);
     group.bench_function("governor_default_clock", |b| {
         b.iter(|| black_box(gov.check().is_ok()))
     });

@@ -1049,3 +1049,30 @@ fn a_flapping_breaker_backs_off_by_default() {
     fail(&b, 401);
     assert_eq!(b.snapshot(401).next_transition, Some(401 + 100));
 }
+
+/// Unmeasured outcomes read no clock: never slow, counted at the time the
+/// call was acquired (in the time window too).
+#[test]
+fn unmeasured_outcomes_are_never_slow_and_count_when_acquired() {
+    let b = breaker::<4, 4>(
+        Config::new(100)
+            .trip_on_slow_calls(1, 1_000)
+            .trip_on_failure_rate(1_000, 4)
+            .bucket_width(10),
+    );
+    let permit = b.try_acquire(5, E).unwrap();
+    assert_eq!(permit.success_unmeasured(), Recorded::Counted);
+    let permit = b.try_acquire(6, E).unwrap();
+    assert_eq!(permit.failure_unmeasured(), Recorded::Counted);
+    let snapshot = b.snapshot(9);
+    assert_eq!(snapshot.count_window.slow, 0);
+    assert_eq!(
+        (snapshot.count_window.calls, snapshot.count_window.failures),
+        (2, 1)
+    );
+    assert_eq!(snapshot.time_window.calls, 2);
+    // The same two measured 1_000 ticks later are slow (threshold 1 tick).
+    let permit = b.try_acquire(7, E).unwrap();
+    assert_eq!(permit.success(1_007), Recorded::Counted);
+    assert_eq!(b.snapshot(1_007).count_window.slow, 1);
+}

@@ -353,10 +353,18 @@ fn render(
     text.push_str(&table(
         medians,
         "real_clock_admit",
-        "failwell_instant_clock",
+        "failwell_quanta_clock",
         &[
             (
-                "**failwell** + `time::InstantClock` (std `Instant`)",
+                "**failwell** + `time::QuantaClock::now` (feature `quanta`)",
+                "failwell_quanta_clock",
+            ),
+            (
+                "failwell + `time::QuantaClock::recent`, quanta's upkeep every 100 µs",
+                "failwell_quanta_recent_100us",
+            ),
+            (
+                "failwell + `time::InstantClock` (std `Instant`)",
                 "failwell_instant_clock",
             ),
             (

@@ -81,6 +81,20 @@
 //! of the tick range, where twice the horizon does not fit, is kept: time
 //! stands still there.
 //!
+//! # Clock readings
+//!
+//! `try_acquire(now, ..)` takes one reading. Reporting takes a second only
+//! where the outcome needs it: [`Permit::success`] and [`Permit::failure`]
+//! measure the call's latency as `now − acquired_at` (for the slow-call
+//! policy) and count it at `now` (in the time window);
+//! [`Permit::latency`] and [`Permit::failure_after`] take a latency you
+//! measured and a `now`; [`Permit::success_unmeasured`] and
+//! [`Permit::failure_unmeasured`] read no clock: never slow, counted at the
+//! time the call was acquired. [`Permit::ignore`] needs no reading either
+//! (any `now` will do). A caller without a slow-call policy, on a clock that
+//! costs more than a decision, reports unmeasured and reads the clock once
+//! per call.
+//!
 //! # Dropping a permit
 //!
 //! A [`Permit`] dropped without an outcome is recorded as ignored: a probe
@@ -1229,6 +1243,24 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Permit<'_, WINDOW, 
     #[inline]
     pub fn failure_after(self, now: u64, latency: u64) -> Recorded {
         self.finish(now, Outcome::FailureLatency(latency))
+    }
+
+    /// The call succeeded; its latency is not measured, so it is never
+    /// slow, and it counts at the time it was acquired. No second clock
+    /// reading: for callers with no slow-call policy, on a clock that is
+    /// costly to read (a success at `now` measures `now − acquired_at`).
+    #[inline]
+    pub fn success_unmeasured(self) -> Recorded {
+        let at = self.ticket.acquired_at;
+        self.finish(at, Outcome::Latency(0))
+    }
+
+    /// The call failed; as [`Permit::success_unmeasured`], never slow and
+    /// counted at the time it was acquired.
+    #[inline]
+    pub fn failure_unmeasured(self) -> Recorded {
+        let at = self.ticket.acquired_at;
+        self.finish(at, Outcome::FailureLatency(0))
     }
 
     /// The call's outcome says nothing about the dependency.

@@ -472,6 +472,16 @@ fn probe_permit_failure_after(
 }
 
 #[inline(never)]
+fn probe_permit_success_unmeasured(breaker: &Windowed, now: u64, tier: Tier) -> Option<Recorded> {
+    Some(breaker.try_acquire(now, tier).ok()?.success_unmeasured())
+}
+
+#[inline(never)]
+fn probe_permit_failure_unmeasured(breaker: &Windowed, now: u64, tier: Tier) -> Option<Recorded> {
+    Some(breaker.try_acquire(now, tier).ok()?.failure_unmeasured())
+}
+
+#[inline(never)]
 fn probe_permit_ignore(breaker: &Windowed, now: u64, tier: Tier) -> Option<Recorded> {
     Some(breaker.try_acquire(now, tier).ok()?.ignore(now))
 }
@@ -689,6 +699,16 @@ fn breaker_api() {
         input(80),
     ));
     sink(input(probe_permit_ignore as Report)(b, input(4), tier));
+    sink(input(probe_permit_success_unmeasured as Report)(
+        b,
+        input(5),
+        tier,
+    ));
+    sink(input(probe_permit_failure_unmeasured as Report)(
+        b,
+        input(6),
+        tier,
+    ));
     let acquired = input(
         probe_breaker_acquire as fn(&Windowed, u64, Tier) -> Result<Ticket, breaker::Rejection>,
     )(b, input(5), tier);

@@ -196,6 +196,13 @@ typedef struct FAILWELL_ALIGNED(8) {
 } failwell_limiter_t;
 
 // How a rate limiter admits work; checked by `failwell_limiter_init`.
+//
+// The fields are in the order of the Rust crate's `LimiterConfig::new(rate,
+// period, burst)` and the C++ wrapper's `Config(rate, period, burst)`, so a
+// config written positionally (`{100, 1000, 20, 5, 5}`: 100 units per 1000
+// ticks, bursts of 20, 5 + 5 units reserved) means the same in every
+// language. (That order leaves padding after `rate`: compare configs field
+// by field, not byte by byte.)
 typedef struct {
   // Units of cost admitted per `period`, sustained. At least 1, at most
   // `period`. Each unit is spaced `ceil(period / rate)` ticks apart, so
@@ -205,10 +212,10 @@ typedef struct {
   // 500). Use ticks fine enough that `period / rate` is large (below 1 %
   // lost once it is at least 100), or a `rate` that divides `period`.
   uint32_t rate;
+  // Ticks in which `rate` units are admitted. At least 1.
+  uint64_t period;
   // Units that may be admitted at one instant after a quiet spell. At least 1.
   uint32_t burst;
-  // Ticks in which `rate` units are admitted.
-  uint64_t period;
   // Units of the burst only FAILWELL_TIER_ESSENTIAL may take.
   uint32_t reserve_essential;
   // Further units only ESSENTIAL and IMPORTANT may take. The reserves

@@ -147,41 +147,42 @@ struct Snapshot {
 /// held inline (no heap): it can be a global, a static or a member.
 class RateLimiter {
  public:
-  /// How the limiter admits work; the fields and their order are those of
-  /// failwell_limiter_config_t (note: rate, burst, period), and a C config
-  /// converts implicitly.
+  /// How the limiter admits work. The arguments and fields are in the order
+  /// of the Rust crate's LimiterConfig::new(rate, period, burst) and of
+  /// failwell_limiter_config_t: `Config{100, 1000, 20}` is 100 units per
+  /// 1000 ticks, bursts of 20. A C config converts implicitly.
   struct Config {
-    std::uint32_t rate;   ///< Units per `period`; 1..period.
-    std::uint32_t burst;  ///< Units admitted at one instant when full; >= 1.
+    std::uint32_t rate;    ///< Units per `period`; 1..period.
     std::uint64_t period;  ///< Ticks in which `rate` units are admitted.
+    std::uint32_t burst;   ///< Units admitted at one instant when full; >= 1.
     std::uint32_t reserve_essential;  ///< Burst units only Essential takes.
     std::uint32_t reserve_important;  ///< Further units Optional never takes.
 
-    constexpr Config(std::uint32_t rate_, std::uint32_t burst_,
-                     std::uint64_t period_,
+    constexpr Config(std::uint32_t rate_, std::uint64_t period_,
+                     std::uint32_t burst_,
                      std::uint32_t reserve_essential_ = 0,
                      std::uint32_t reserve_important_ = 0) noexcept
         : rate(rate_),
-          burst(burst_),
           period(period_),
+          burst(burst_),
           reserve_essential(reserve_essential_),
           reserve_important(reserve_important_) {}
 
     // Implicit on purpose: a C config is the same thing.
     constexpr Config(const failwell_limiter_config_t& c) noexcept  // NOLINT
-        : Config(c.rate, c.burst, c.period, c.reserve_essential,
+        : Config(c.rate, c.period, c.burst, c.reserve_essential,
                  c.reserve_important) {}
 
     /// This config with `essential` units kept for Essential work and
     /// `important` more for Essential and Important work.
     constexpr Config with_reserve(std::uint32_t essential,
                                   std::uint32_t important) const noexcept {
-      return Config(rate, burst, period, essential, important);
+      return Config(rate, period, burst, essential, important);
     }
 
     /// The C struct with the same values.
     constexpr failwell_limiter_config_t to_c() const noexcept {
-      return failwell_limiter_config_t{rate,   burst, period, reserve_essential,
+      return failwell_limiter_config_t{rate,  period, burst, reserve_essential,
                                        reserve_important};
     }
   };

@@ -28,6 +28,13 @@ impl Object for RateLimiter {
 assert_storage_fits!(RateLimiter, failwell_limiter_t);
 
 /// How a rate limiter admits work; checked by `failwell_limiter_init`.
+///
+/// The fields are in the order of the Rust crate's `LimiterConfig::new(rate,
+/// period, burst)` and the C++ wrapper's `Config(rate, period, burst)`, so a
+/// config written positionally (`{100, 1000, 20, 5, 5}`: 100 units per 1000
+/// ticks, bursts of 20, 5 + 5 units reserved) means the same in every
+/// language. (That order leaves padding after `rate`: compare configs field
+/// by field, not byte by byte.)
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct failwell_limiter_config_t {
@@ -39,10 +46,10 @@ pub struct failwell_limiter_config_t {
     /// 500). Use ticks fine enough that `period / rate` is large (below 1 %
     /// lost once it is at least 100), or a `rate` that divides `period`.
     pub rate: u32,
+    /// Ticks in which `rate` units are admitted. At least 1.
+    pub period: u64,
     /// Units that may be admitted at one instant after a quiet spell. At least 1.
     pub burst: u32,
-    /// Ticks in which `rate` units are admitted.
-    pub period: u64,
     /// Units of the burst only FAILWELL_TIER_ESSENTIAL may take.
     pub reserve_essential: u32,
     /// Further units only ESSENTIAL and IMPORTANT may take. The reserves

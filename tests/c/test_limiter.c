@@ -72,13 +72,13 @@ static void test_version(void) {
 
 /* ---- helpers --------------------------------------------------------- */
 
-static failwell_limiter_config_t config(uint32_t rate, uint32_t burst, uint64_t period,
+static failwell_limiter_config_t config(uint32_t rate, uint64_t period, uint32_t burst,
                                         uint32_t reserve_essential,
                                         uint32_t reserve_important) {
     failwell_limiter_config_t c;
     c.rate = rate;
-    c.burst = burst;
     c.period = period;
+    c.burst = burst;
     c.reserve_essential = reserve_essential;
     c.reserve_important = reserve_important;
     return c;
@@ -111,6 +111,42 @@ static void check_refused_everywhere(failwell_limiter_t *lim, failwell_status_t 
     check_eq(failwell_limiter_reset(lim, UINT64_MAX), expected, "reset status", __FILE__, line);
 }
 
+/* ---- field order ------------------------------------------------------ */
+
+/* The fields are in the order of the Rust crate's LimiterConfig::new(rate,
+ * period, burst), and the C++ wrapper's Config(rate, period, burst), so the
+ * README's values written positionally (100 units per 1000 ticks, bursts of
+ * 20, 5 + 5 units reserved) mean the same in C. In another order they would
+ * be refused (a rate of 100 per 20-tick period is above one per tick) or
+ * make another limiter. */
+static void test_field_order(void) {
+    const failwell_limiter_config_t c = {100, 1000, 20, 5, 5};
+    failwell_limiter_t lim;
+    uint32_t capacity = 0;
+    uint64_t retry = 0;
+    int i;
+
+    CHECK_EQ(c.rate, 100);
+    CHECK_EQ(c.period, 1000);
+    CHECK_EQ(c.burst, 20);
+    CHECK_EQ(c.reserve_essential, 5);
+    CHECK_EQ(c.reserve_important, 5);
+    memset(&lim, 0, sizeof lim);
+    CHECK_EQ(failwell_limiter_init(&lim, &c), FAILWELL_OK);
+    CHECK_EQ(failwell_limiter_capacity(&lim, FAILWELL_TIER_ESSENTIAL, &capacity), FAILWELL_OK);
+    CHECK_EQ(capacity, 20);
+    CHECK_EQ(failwell_limiter_capacity(&lim, FAILWELL_TIER_OPTIONAL, &capacity), FAILWELL_OK);
+    CHECK_EQ(capacity, 10);
+    for (i = 0; i < 20; i++) {
+        CHECK_EQ(failwell_limiter_acquire(&lim, 0, 1, FAILWELL_TIER_ESSENTIAL, &retry),
+                 FAILWELL_OK);
+    }
+    /* A unit is worth 1000 / 100 = 10 ticks. */
+    CHECK_EQ(failwell_limiter_acquire(&lim, 0, 1, FAILWELL_TIER_ESSENTIAL, &retry),
+             FAILWELL_RATE_LIMITED);
+    CHECK_EQ(retry, 10);
+}
+
 /* ---- init ------------------------------------------------------------ */
 
 static void test_init_config_errors(void) {
@@ -119,21 +155,21 @@ static void test_init_config_errors(void) {
         uint32_t expected;
     } cases[] = {
         {{0, 10, 10, 0, 0}, FAILWELL_CONFIG_ZERO_RATE},
-        {{1, 10, 0, 0, 0}, FAILWELL_CONFIG_ZERO_PERIOD},
-        {{1, 0, 10, 0, 0}, FAILWELL_CONFIG_ZERO_BURST},
+        {{1, 0, 10, 0, 0}, FAILWELL_CONFIG_ZERO_PERIOD},
+        {{1, 10, 0, 0, 0}, FAILWELL_CONFIG_ZERO_BURST},
         {{11, 10, 10, 0, 0}, FAILWELL_CONFIG_RATE_ABOVE_ONE_PER_TICK},
-        {{UINT32_MAX, 10, UINT32_MAX - 1u, 0, 0}, FAILWELL_CONFIG_RATE_ABOVE_ONE_PER_TICK},
+        {{UINT32_MAX, UINT32_MAX - 1u, 10, 0, 0}, FAILWELL_CONFIG_RATE_ABOVE_ONE_PER_TICK},
         {{10, 10, 10, 0, 0}, FAILWELL_OK}, /* one per tick is allowed */
         {{UINT32_MAX, UINT32_MAX, UINT32_MAX, 0, 0}, FAILWELL_OK},
         /* interval = UINT64_MAX: burst 2 overflows, burst 1 does not. */
-        {{1, 2, UINT64_MAX, 0, 0}, FAILWELL_CONFIG_BURST_TOO_LONG},
-        {{1, 1, UINT64_MAX, 0, 0}, FAILWELL_OK},
+        {{1, UINT64_MAX, 2, 0, 0}, FAILWELL_CONFIG_BURST_TOO_LONG},
+        {{1, UINT64_MAX, 1, 0, 0}, FAILWELL_OK},
         /* interval = 2^63: burst 2 is exactly 2^64. */
-        {{2, 2, UINT64_MAX, 0, 0}, FAILWELL_CONFIG_BURST_TOO_LONG},
-        {{1, UINT32_MAX, UINT64_C(1) << 32, 0, 0}, FAILWELL_OK},
+        {{2, UINT64_MAX, 2, 0, 0}, FAILWELL_CONFIG_BURST_TOO_LONG},
+        {{1, UINT64_C(1) << 32, UINT32_MAX, 0, 0}, FAILWELL_OK},
         /* (2^32 - 1) x (2^32 + 1) = UINT64_MAX exactly; one tick more overflows. */
-        {{1, UINT32_MAX, (UINT64_C(1) << 32) + 1, 0, 0}, FAILWELL_OK},
-        {{1, UINT32_MAX, (UINT64_C(1) << 32) + 2, 0, 0}, FAILWELL_CONFIG_BURST_TOO_LONG},
+        {{1, (UINT64_C(1) << 32) + 1, UINT32_MAX, 0, 0}, FAILWELL_OK},
+        {{1, (UINT64_C(1) << 32) + 2, UINT32_MAX, 0, 0}, FAILWELL_CONFIG_BURST_TOO_LONG},
         /* Reserves must leave Optional at least one unit. */
         {{1, 10, 10, 10, 0}, FAILWELL_CONFIG_RESERVE_TOO_LARGE},
         {{1, 10, 10, 0, 10}, FAILWELL_CONFIG_RESERVE_TOO_LARGE},
@@ -143,8 +179,8 @@ static void test_init_config_errors(void) {
         {{1, 10, 10, 0, 9}, FAILWELL_OK},
         {{1, 10, 10, UINT32_MAX, 1}, FAILWELL_CONFIG_RESERVE_TOO_LARGE}, /* sum overflows */
         {{1, 10, 10, 1, UINT32_MAX}, FAILWELL_CONFIG_RESERVE_TOO_LARGE},
-        {{1, UINT32_MAX, 10, UINT32_MAX - 1u, 0}, FAILWELL_OK},
-        {{1, 1, 10, 0, 0}, FAILWELL_OK},
+        {{1, 10, UINT32_MAX, UINT32_MAX - 1u, 0}, FAILWELL_OK},
+        {{1, 10, 1, 0, 0}, FAILWELL_OK},
     };
     size_t i;
 
@@ -201,7 +237,7 @@ static void test_init_pointer_errors(void) {
             failwell_limiter_config_t aligned;
             unsigned char bytes[sizeof(failwell_limiter_config_t) + 8];
         } cbuf;
-        failwell_limiter_config_t small = config(1, 2, 10, 0, 0);
+        failwell_limiter_config_t small = config(1, 10, 2, 0, 0);
         memcpy(cbuf.bytes + 1, &small, sizeof small);
         CHECK_EQ(failwell_limiter_init(
                      &lim, (const failwell_limiter_config_t *)(const void *)(cbuf.bytes + 1)),
@@ -319,7 +355,7 @@ static void test_copied(void) {
 
 static void test_acquire(void) {
     /* interval 10 ticks, burst 3: a bucket of 30 ticks of debt. */
-    failwell_limiter_config_t c = config(1, 3, 10, 0, 0);
+    failwell_limiter_config_t c = config(1, 10, 3, 0, 0);
     failwell_limiter_t lim;
     uint64_t retry = SENTINEL64;
 
@@ -391,7 +427,7 @@ static void test_acquire(void) {
 
 /* Interval rounding: rate 3 per 10 ticks is one unit per ceil(10/3) = 4 ticks. */
 static void test_sustained_rate(void) {
-    failwell_limiter_config_t c = config(3, 5, 10, 0, 0);
+    failwell_limiter_config_t c = config(3, 10, 5, 0, 0);
     failwell_limiter_t lim;
     uint64_t now;
     unsigned long admitted = 0;
@@ -502,7 +538,7 @@ static void test_tiers(void) {
 }
 
 static void test_time_edges(void) {
-    failwell_limiter_config_t c = config(1, 3, 10, 0, 0);
+    failwell_limiter_config_t c = config(1, 10, 3, 0, 0);
     failwell_limiter_t lim;
     failwell_limiter_snapshot_t snap;
     uint64_t retry = SENTINEL64;
@@ -553,7 +589,7 @@ static void test_time_edges(void) {
     CHECK_EQ(retry, UINT64_MAX);
 
     /* The largest interval: one unit per UINT64_MAX ticks. */
-    c = config(1, 1, UINT64_MAX, 0, 0);
+    c = config(1, UINT64_MAX, 1, 0, 0);
     CHECK_EQ(failwell_limiter_init(&lim, &c), FAILWELL_OK);
     CHECK_EQ(failwell_limiter_acquire(&lim, 0, 2, FAILWELL_TIER_ESSENTIAL, &retry),
              FAILWELL_COST_EXCEEDS_CAPACITY); /* 2 x interval overflows */
@@ -571,7 +607,7 @@ static void test_time_edges(void) {
  * dated later: the limiter starts over from an empty bucket at that `now`. */
 static void test_clock_fault(void) {
     static const uint64_t far[] = {UINT64_MAX - 100, UINT64_C(1) << 40, UINT64_MAX};
-    failwell_limiter_config_t c = config(1, 3, 10, 0, 0); /* a bucket of 30 ticks */
+    failwell_limiter_config_t c = config(1, 10, 3, 0, 0); /* a bucket of 30 ticks */
     failwell_limiter_t lim;
     failwell_limiter_snapshot_t snap;
     uint64_t retry = SENTINEL64;
@@ -617,7 +653,7 @@ static void test_clock_fault(void) {
 }
 
 static void test_reset(void) {
-    failwell_limiter_config_t c = config(1, 3, 10, 0, 0);
+    failwell_limiter_config_t c = config(1, 10, 3, 0, 0);
     failwell_limiter_t lim;
     failwell_limiter_snapshot_t snap;
     uint64_t retry = SENTINEL64;
@@ -708,7 +744,7 @@ static int run_workers(failwell_limiter_t *lim, uint64_t now, const failwell_tie
 
 static void test_contention(void) {
     static const failwell_tier_t tiers[4] = {0, 0, 0, 0};
-    failwell_limiter_config_t c = config(1, 1000, 1000000, 0, 0);
+    failwell_limiter_config_t c = config(1, 1000000, 1000, 0, 0);
     failwell_limiter_t lim;
     struct worker workers[4];
     unsigned long admitted = 0, limited = 0, other = 0;
@@ -732,7 +768,7 @@ static void test_contention_tiers(void) {
         FAILWELL_TIER_OPTIONAL,  FAILWELL_TIER_IMPORTANT, FAILWELL_TIER_ESSENTIAL,
     };
     /* Capacities: Essential 1000, Important 900, Optional 700. */
-    failwell_limiter_config_t c = config(1, 1000, 1000000, 100, 200);
+    failwell_limiter_config_t c = config(1, 1000000, 1000, 100, 200);
     int round;
 
     for (round = 0; round < 3; round++) {
@@ -761,6 +797,7 @@ static void test_contention_tiers(void) {
 
 int main(void) {
     test_version();
+    test_field_order();
     test_init_config_errors();
     test_init_pointer_errors();
     test_null_limiter();

@@ -239,6 +239,72 @@ const BadConfig bad_configs[] = {
     {with_bad_may_probe(), FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN},
 };
 
+// Every builder takes its arguments in the order of the Rust crate's
+// breaker::Config builder of the same name. Each is called here with
+// values in that order (the README's, where it has them), which a swap
+// would store in other fields; and most swapped calls are refused.
+void test_builder_argument_order() {
+  const BreakerConfig open5s = BreakerConfig(5000).trip_on_consecutive_failures(5);
+
+  // trip_on_failure_rate(permille, minimum_calls).
+  const failwell_breaker_config_t rate = open5s.trip_on_failure_rate(500, 20).to_c();
+  CHECK(rate.failure_rate == 500 && rate.minimum_calls == 20);
+  // trip_on_slow_calls(threshold, permille).
+  const failwell_breaker_config_t slow = open5s.trip_on_slow_calls(2000, 500).to_c();
+  CHECK(slow.slow_call_threshold == 2000 && slow.slow_call_rate == 500);
+  // backoff(factor, max, reset_after).
+  const failwell_breaker_config_t backoff = open5s.backoff(2000, 60000, 120000).to_c();
+  CHECK(backoff.backoff_factor == 2000 && backoff.max_open_duration == 60000 &&
+        backoff.reset_backoff_after == 120000);
+  // jitter(permille, seed).
+  const failwell_breaker_config_t jitter = open5s.jitter(100, 7000).to_c();
+  CHECK(jitter.jitter == 100 && jitter.jitter_seed == 7000);
+  // half_open(probes, successes, failures, timeout).
+  const failwell_breaker_config_t half_open = open5s.half_open(2, 3, 1, 10000).to_c();
+  CHECK(half_open.probes == 2 && half_open.probe_successes == 3 &&
+        half_open.probe_failures == 1 && half_open.probe_timeout == 10000);
+  // ramp(steps, stage_duration) (a swap does not compile).
+  const failwell_breaker_config_t ramp = open5s.ramp({100, 250, 500}, 2000).to_c();
+  CHECK(ramp.ramp_steps == 3 && ramp.ramp[0] == 100 && ramp.ramp[2] == 500 &&
+        ramp.ramp_stage_duration == 2000);
+  // tier(tier, may_probe, ramp_delay), as Rust's tier(tier,
+  // TierPolicy::new(may_probe, ramp_delay)).
+  const failwell_breaker_config_t tier = open5s.tier(O, true, 3).to_c();
+  CHECK(tier.may_probe[FAILWELL_TIER_OPTIONAL] == 1 &&
+        tier.ramp_delay[FAILWELL_TIER_OPTIONAL] == 3);
+  for (const failwell_breaker_config_t& c : {rate, slow, backoff, jitter, half_open, ramp, tier}) {
+    CHECK_EQ(Breaker::validate(c), FAILWELL_OK);
+  }
+
+  // The same values swapped: refused (the half-open counts swapped are
+  // valid, so their fields above tell).
+  const BadConfig swapped[] = {
+      {open5s.trip_on_failure_rate(20, 500), FAILWELL_CONFIG_MINIMUM_CALLS_ABOVE_WINDOW},
+      {open5s.trip_on_slow_calls(500, 2000), FAILWELL_CONFIG_RATE_ABOVE_1000},
+      {open5s.backoff(60000, 2000, 120000), FAILWELL_CONFIG_MAX_BELOW_OPEN_DURATION},
+      {open5s.jitter(7000, 100), FAILWELL_CONFIG_JITTER_ABOVE_1000},
+  };
+  for (const BadConfig& bad : swapped) {
+    CHECK_EQ(Breaker::validate(bad.config), bad.expected);
+  }
+
+  // The README's Rust breaker, built the same way, behaves as it says: 2
+  // probes at once, and 3 successful ones close it.
+  Breaker b(open5s.trip_on_failure_rate(500, 20).half_open(2, 3, 1, 10000));
+  trip(b, 0);
+  std::uint64_t now = 5000;
+  BreakerPermit first = b.try_acquire(now);
+  BreakerPermit second = b.try_acquire(now);
+  CHECK(first.is_probe() && second.is_probe());
+  CHECK_EQ(b.try_acquire(now).status(), FAILWELL_PROBES_BUSY);
+  CHECK_EQ(first.success(now), FAILWELL_OK);
+  CHECK_EQ(second.success(now), FAILWELL_OK);
+  CHECK(b.snapshot(now).state == BreakerState::HalfOpen);
+  BreakerPermit third = b.try_acquire(++now);
+  CHECK_EQ(third.success(now), FAILWELL_OK);
+  CHECK(b.snapshot(now).state == BreakerState::Closed);
+}
+
 void test_construction_errors() {
   for (const BadConfig& bad : bad_configs) {
     CHECK_EQ(Breaker::validate(bad.config), bad.expected);
@@ -742,6 +808,7 @@ void test_contention() {
 int main() {
   test_construction_errors();  // first: forks, when built without exceptions
   test_config();
+  test_builder_argument_order();
   test_permits();
   test_probe_raii();
   test_spent_and_moved_from();

@@ -59,15 +59,15 @@ static_assert(noexcept(RateLimiter::validate(Config{1, 1, 1})), "noexcept");
 static_assert(noexcept(std::declval<RateLimiter&>().reset(0)), "noexcept");
 static_assert(!std::is_convertible<Decision, bool>::value, "operator bool is explicit");
 static_assert(!std::is_convertible<Config, RateLimiter>::value, "constructor is explicit");
-static_assert(Config{1, 2, 3}.with_reserve(4, 5).reserve_important == 5, "constexpr config");
+static_assert(Config{1, 3, 2}.with_reserve(4, 5).reserve_important == 5, "constexpr config");
 
 // ---- statics and members --------------------------------------------------
 
 // A global, initialised before main, used from several tests.
-RateLimiter global_limiter{{1, 5, 10}};
+RateLimiter global_limiter{{1, 10, 5}};
 
 RateLimiter& function_local_limiter() {
-  static RateLimiter limiter{Config{1, 2, 10}};
+  static RateLimiter limiter{Config{1, 10, 2}};
   return limiter;
 }
 
@@ -76,6 +76,23 @@ struct Service {
   int handled = 0;
   RateLimiter limiter;
 };
+
+// ---- helpers ----------------------------------------------------------------
+
+// Field by field: the C struct has padding, which a byte comparison would read.
+bool same_config(const failwell_limiter_config_t& a, const failwell_limiter_config_t& b) {
+  return a.rate == b.rate && a.period == b.period && a.burst == b.burst &&
+         a.reserve_essential == b.reserve_essential &&
+         a.reserve_important == b.reserve_important;
+}
+
+// Whether `config` holds these values, each in the field of its name.
+bool holds(const Config& config, std::uint32_t rate, std::uint64_t period, std::uint32_t burst,
+           std::uint32_t reserve_essential, std::uint32_t reserve_important) {
+  return config.rate == rate && config.period == period && config.burst == burst &&
+         config.reserve_essential == reserve_essential &&
+         config.reserve_important == reserve_important;
+}
 
 // ---- tests ------------------------------------------------------------------
 
@@ -86,10 +103,10 @@ struct BadConfig {
 
 const BadConfig bad_configs[] = {
     {{0, 10, 10}, FAILWELL_CONFIG_ZERO_RATE},
-    {{1, 10, 0}, FAILWELL_CONFIG_ZERO_PERIOD},
-    {{1, 0, 10}, FAILWELL_CONFIG_ZERO_BURST},
+    {{1, 0, 10}, FAILWELL_CONFIG_ZERO_PERIOD},
+    {{1, 10, 0}, FAILWELL_CONFIG_ZERO_BURST},
     {{11, 10, 10}, FAILWELL_CONFIG_RATE_ABOVE_ONE_PER_TICK},
-    {{1, 2, UINT64_MAX}, FAILWELL_CONFIG_BURST_TOO_LONG},
+    {{1, UINT64_MAX, 2}, FAILWELL_CONFIG_BURST_TOO_LONG},
     {{1, 10, 10, 10, 0}, FAILWELL_CONFIG_RESERVE_TOO_LARGE},
     {{1, 10, 10, 4, 6}, FAILWELL_CONFIG_RESERVE_TOO_LARGE},
     {{1, 10, 10, UINT32_MAX, 1}, FAILWELL_CONFIG_RESERVE_TOO_LARGE},
@@ -139,7 +156,7 @@ void test_construction_errors() {
 #endif
   }
   CHECK_EQ(RateLimiter::validate(Config{1, 10, 10, 4, 5}), FAILWELL_OK);
-  CHECK_EQ(RateLimiter::validate(Config{1, 1, UINT64_MAX}), FAILWELL_OK);
+  CHECK_EQ(RateLimiter::validate(Config{1, UINT64_MAX, 1}), FAILWELL_OK);
 
   // Error itself.
   const failwell::Error error(FAILWELL_CONFIG_ZERO_BURST);
@@ -157,23 +174,14 @@ void test_config() {
   c.reserve_essential = 2;
   c.reserve_important = 1;
   const Config from_c = c;  // implicit
-  CHECK_EQ(from_c.rate, 3);
-  CHECK_EQ(from_c.burst, 7);
-  CHECK_EQ(from_c.period, 11);
-  CHECK_EQ(from_c.reserve_essential, 2);
-  CHECK_EQ(from_c.reserve_important, 1);
-  const failwell_limiter_config_t back = from_c.to_c();
-  CHECK(std::memcmp(&back, &c, sizeof c) == 0);
+  CHECK(holds(from_c, 3, 11, 7, 2, 1));
+  CHECK(same_config(from_c.to_c(), c));
 
-  const Config plain{1, 10, 20};
+  const Config plain{1, 20, 10};
   CHECK_EQ(plain.reserve_essential, 0);
   CHECK_EQ(plain.reserve_important, 0);
   const Config reserved = plain.with_reserve(3, 4);
-  CHECK_EQ(reserved.rate, 1);
-  CHECK_EQ(reserved.burst, 10);
-  CHECK_EQ(reserved.period, 20);
-  CHECK_EQ(reserved.reserve_essential, 3);
-  CHECK_EQ(reserved.reserve_important, 4);
+  CHECK(holds(reserved, 1, 20, 10, 3, 4));
 
   // A limiter straight from the C struct.
   RateLimiter from_c_limiter(c);
@@ -182,9 +190,41 @@ void test_config() {
   CHECK_EQ(from_c_limiter.capacity(Tier::Optional), 4);
 }
 
+// The argument order is the Rust crate's, LimiterConfig::new(rate, period,
+// burst), and the C struct's field order: the README's values (100 units
+// per 1000 ticks, bursts of 20, 5 + 5 units reserved) mean the same here.
+// In another order they would be refused (a rate of 100 per 20-tick period
+// is above one per tick) or make another limiter.
+void test_argument_order() {
+  const Config readme = Config{100, 1000, 20}.with_reserve(5, 5);
+  CHECK(holds(readme, 100, 1000, 20, 5, 5));
+  CHECK_EQ(RateLimiter::validate(readme), FAILWELL_OK);
+  if (RateLimiter::validate(readme) == FAILWELL_OK) {
+    RateLimiter limiter(readme);
+    CHECK_EQ(limiter.capacity(Tier::Essential), 20);
+    CHECK_EQ(limiter.capacity(Tier::Optional), 10);
+    for (int i = 0; i < 20; ++i) {
+      CHECK(limiter.try_acquire(0));
+    }
+    // A unit is worth 1000 / 100 = 10 ticks.
+    const Decision refused = limiter.try_acquire(0);
+    CHECK_EQ(refused.status(), FAILWELL_RATE_LIMITED);
+    CHECK_EQ(refused.retry_after(), 10);
+  }
+  // The same five values in every spelling: the constructor, the C struct
+  // written positionally, and back.
+  const failwell_limiter_config_t positional = {100, 1000, 20, 5, 5};
+  const Config from_c = positional;
+  const Config five{100, 1000, 20, 5, 5};
+  for (const Config& config : {from_c, five}) {
+    CHECK(holds(config, 100, 1000, 20, 5, 5));
+    CHECK(same_config(config.to_c(), positional));
+  }
+}
+
 void test_decisions() {
   // interval 10, burst 3.
-  RateLimiter limiter({1, 3, 10});
+  RateLimiter limiter({1, 10, 3});
 
   Decision d = limiter.try_acquire(100);
   CHECK(d.admitted());
@@ -286,7 +326,7 @@ void test_snapshot_and_capacity() {
 void test_clock_fault() {
   // interval 10, burst 3: a bucket of 30 ticks.
   for (const std::uint64_t far : {UINT64_MAX - 100, std::uint64_t{1} << 40}) {
-    RateLimiter limiter({1, 3, 10});
+    RateLimiter limiter({1, 10, 3});
     CHECK(limiter.try_acquire(1000));
     CHECK(limiter.try_acquire(far));
     // The sane clock again: the far reading was a clock fault, and the
@@ -302,7 +342,7 @@ void test_clock_fault() {
 
 void test_reset() {
   // A reading ahead by less than two buckets is no fault; reset() forgives it.
-  RateLimiter limiter({1, 3, 10});
+  RateLimiter limiter({1, 10, 3});
   CHECK(limiter.try_acquire(550, 3));
   CHECK_EQ(limiter.try_acquire(520).retry_after(), 40);
   limiter.reset(520);
@@ -314,7 +354,7 @@ void test_reset() {
 }
 
 void test_native_handle() {
-  RateLimiter limiter({1, 4, 10});
+  RateLimiter limiter({1, 10, 4});
   std::uint64_t retry = 7;
   CHECK_EQ(failwell_limiter_acquire(limiter.native_handle(), 0, 4, FAILWELL_TIER_ESSENTIAL,
                                     &retry),
@@ -342,7 +382,7 @@ void test_statics_and_members() {
   CHECK(function_local_limiter().try_acquire(0, 2));
   CHECK_EQ(function_local_limiter().try_acquire(0).status(), FAILWELL_RATE_LIMITED);
 
-  Service service(Config{1, 3, 10});
+  Service service(Config{1, 10, 3});
   CHECK_EQ(service.limiter.capacity(Tier::Optional), 3);
   while (service.limiter.try_acquire(0)) {
     ++service.handled;
@@ -350,7 +390,7 @@ void test_statics_and_members() {
   CHECK_EQ(service.handled, 3);
 
   // Sustained rate: rate 3 per 10 ticks is one unit per 4 ticks.
-  RateLimiter sustained({3, 5, 10});
+  RateLimiter sustained({3, 10, 5});
   unsigned long admitted = 0;
   for (std::uint64_t now = 0; now <= 1000; ++now) {
     while (sustained.try_acquire(now)) {
@@ -409,7 +449,7 @@ std::vector<Counts> run_threads(RateLimiter& limiter, std::uint64_t now,
 }
 
 void test_contention() {
-  RateLimiter limiter({1, 1000, 1000000});
+  RateLimiter limiter({1, 1000000, 1000});
   const std::vector<Counts> counts =
       run_threads(limiter, 5000, {Tier::Essential, Tier::Essential, Tier::Essential,
                                   Tier::Essential});
@@ -429,7 +469,7 @@ void test_contention_tiers() {
                                    Tier::Optional,  Tier::Important, Tier::Essential};
   for (int round = 0; round < 3; ++round) {
     // Capacities: Essential 1000, Important 900, Optional 700.
-    RateLimiter limiter(Config{1, 1000, 1000000}.with_reserve(100, 200));
+    RateLimiter limiter(Config{1, 1000000, 1000}.with_reserve(100, 200));
     const std::vector<Counts> counts = run_threads(limiter, 7, tiers);
     unsigned long by_tier[3] = {0, 0, 0};
     unsigned long other = 0;
@@ -452,6 +492,7 @@ void test_contention_tiers() {
 int main() {
   test_construction_errors();  // first: forks, when built without exceptions
   test_config();
+  test_argument_order();
   test_decisions();
   test_snapshot_and_capacity();
   test_clock_fault();

@@ -517,7 +517,10 @@ failwell_status_t failwell_limiter_capacity(const failwell_limiter_t *limiter,
                                             uint32_t *capacity);
 
 // A static, NUL-terminated description of `status`; never NULL. Values that
-// are not a `failwell_status_t` get "unknown status".
+// are not a `failwell_status_t` get "unknown status". Each says in words
+// what happened ("breaker open: refused until the open duration is over
+// (see retry_after)"); one that comes with an out-value names it only as
+// "(see NAME)", since the string cannot hold the value.
 const char *failwell_status_str(uint32_t status);
 
 // The library version as a static, NUL-terminated "MAJOR.MINOR.PATCH".

@@ -143,7 +143,9 @@ impl core::fmt::Display for LimiterConfigError {
             Self::ZeroPeriod => "period must be at least 1 tick",
             Self::ZeroBurst => "burst must be at least 1",
             Self::RateAboveOnePerTick => "rate must not exceed one unit per tick (rate <= period)",
-            Self::BurstTooLong => "burst x interval overflows u64 ticks",
+            Self::BurstTooLong => {
+                "burst too long: burst x interval (period / rate, rounded up) overflows u64 ticks"
+            }
             Self::ReserveTooLarge => "reserves must leave Optional at least one unit of burst",
         })
     }
@@ -174,6 +176,9 @@ impl core::error::Error for Rejection {}
 impl core::fmt::Display for Rejection {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
+            Self::RateLimited {
+                retry_after: u64::MAX,
+            } => f.write_str("rate limited; not admitted again on this clock"),
             Self::RateLimited { retry_after } => {
                 write!(f, "rate limited; retry after {retry_after} ticks")
             }

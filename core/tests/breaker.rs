@@ -661,6 +661,54 @@ fn configs_are_checked_with_typed_errors() {
 }
 
 #[test]
+fn rejections_and_config_errors_read_as_words() {
+    for (rejection, text) in [
+        (
+            Rejection::Open { retry_after: 5 },
+            "breaker open; it turns half-open in 5 ticks",
+        ),
+        (
+            Rejection::Open {
+                retry_after: u64::MAX,
+            },
+            "breaker open; it does not turn half-open on this clock",
+        ),
+        (
+            Rejection::ProbesBusy { retry_after: 3 },
+            "breaker half-open and every probe slot is taken; the probes in flight time out in 3 ticks",
+        ),
+        (
+            Rejection::ProbesBusy {
+                retry_after: u64::MAX,
+            },
+            "breaker half-open and every probe slot is taken; the probes in flight do not time out on this clock",
+        ),
+        (
+            Rejection::NotProbing,
+            "breaker half-open and this tier may not probe",
+        ),
+        (
+            Rejection::Ramp,
+            "breaker recovering; the ramp sheds this call for its tier",
+        ),
+        (
+            Rejection::ForcedOpen,
+            "breaker forced open; refused until an operator resets it",
+        ),
+    ] {
+        assert_eq!(rejection.to_string(), text);
+    }
+    // A duration can overflow through the time window's span, which is no
+    // duration the config names.
+    assert!(ConfigError::DurationOverflow
+        .to_string()
+        .contains("bucket_width"));
+    assert!(ConfigError::NoTripPolicy
+        .to_string()
+        .contains("could never open"));
+}
+
+#[test]
 fn backoff_and_jitter_that_round_away_are_refused() {
     let open = |ticks| Config::new(ticks).trip_on_consecutive_failures(1);
     let check = |config: Config| Breaker::<0, 0>::new(config).map(|_| ());

@@ -331,10 +331,22 @@ fn display_messages_name_the_problem() {
         Rejection::RateLimited { retry_after: 7 }.to_string(),
         "rate limited; retry after 7 ticks"
     );
+    // u64::MAX is no number of ticks to wait: it means not on this clock.
+    assert_eq!(
+        Rejection::RateLimited {
+            retry_after: u64::MAX
+        }
+        .to_string(),
+        "rate limited; not admitted again on this clock"
+    );
     assert_eq!(
         LimiterConfigError::ReserveTooLarge.to_string(),
         "reserves must leave Optional at least one unit of burst"
     );
+    // The interval is no field of the config: say what it is made of.
+    assert!(LimiterConfigError::BurstTooLong
+        .to_string()
+        .contains("period / rate"));
 }
 
 #[test]

@@ -227,18 +227,31 @@ impl failwell_status_t {
     const fn description(self) -> &'static core::ffi::CStr {
         match self {
             FAILWELL_OK => c"ok",
-            FAILWELL_RATE_LIMITED => c"rate limited: retry after retry_after ticks",
-            FAILWELL_COST_EXCEEDS_CAPACITY => c"cost exceeds the tier's capacity",
-            FAILWELL_ZERO_COST => c"cost must be at least 1",
-            FAILWELL_BREAKER_OPEN => c"breaker open: retry after retry_after ticks",
-            FAILWELL_PROBES_BUSY => c"breaker half-open and every probe slot is taken",
-            FAILWELL_NOT_PROBING => c"breaker half-open and this tier may not probe",
-            FAILWELL_RAMP_SHED => c"breaker recovering: shed by the ramp for this tier",
-            FAILWELL_FORCED_OPEN => c"breaker forced open until reset",
-            FAILWELL_PERMIT_STALE => {
-                c"outcome ignored: the breaker changed state since the permit was issued"
+            FAILWELL_RATE_LIMITED => {
+                c"rate limited: refused for now, over the rate for this tier (see retry_after)"
             }
-            FAILWELL_BREAKER_REFUSED => c"breaker refused the call",
+            FAILWELL_COST_EXCEEDS_CAPACITY => {
+                c"cost too large: refused for good, more than this tier can ever take at once"
+            }
+            FAILWELL_ZERO_COST => c"cost must be at least 1",
+            FAILWELL_BREAKER_OPEN => {
+                c"breaker open: refused until the open duration is over (see retry_after)"
+            }
+            FAILWELL_PROBES_BUSY => {
+                c"breaker half-open: refused, every probe slot is taken (see retry_after)"
+            }
+            FAILWELL_NOT_PROBING => c"breaker half-open: refused, this tier may not probe",
+            FAILWELL_RAMP_SHED => {
+                c"breaker recovering: refused, outside the share the ramp admits for this tier"
+            }
+            FAILWELL_FORCED_OPEN => c"breaker forced open: refused until an operator resets it",
+            FAILWELL_PERMIT_STALE => {
+                c"outcome ignored, harmlessly: the breaker changed state, or the probe timed \
+                  out, since the permit was issued"
+            }
+            FAILWELL_BREAKER_REFUSED => {
+                c"breaker: refused for a reason this version has no status for"
+            }
             FAILWELL_NULL_POINTER => c"a required pointer is NULL",
             FAILWELL_MISALIGNED => c"object pointer is misaligned",
             FAILWELL_UNINITIALIZED => c"object is not initialised (or was copied after init)",
@@ -251,19 +264,28 @@ impl failwell_status_t {
             FAILWELL_CONFIG_RATE_ABOVE_ONE_PER_TICK => {
                 c"config: rate must not exceed one per tick (rate <= period)"
             }
-            FAILWELL_CONFIG_BURST_TOO_LONG => c"config: burst x interval overflows 64-bit ticks",
+            FAILWELL_CONFIG_BURST_TOO_LONG => {
+                c"config: burst too long: burst x period / rate overflows 64-bit ticks"
+            }
             FAILWELL_CONFIG_RESERVE_TOO_LARGE => {
                 c"config: reserves must leave Optional at least one unit of burst"
             }
-            FAILWELL_CONFIG_NO_TRIP_POLICY => c"config: no trip policy is on",
-            FAILWELL_CONFIG_RATE_ABOVE_1000 => c"config: rates are permille: at most 1000",
-            FAILWELL_CONFIG_RATE_WITHOUT_WINDOW => c"config: a rate policy needs a window",
+            FAILWELL_CONFIG_NO_TRIP_POLICY => {
+                c"config: no trip policy is on, so the breaker could never open"
+            }
+            FAILWELL_CONFIG_RATE_ABOVE_1000 => {
+                c"config: failure_rate and slow_call_rate are permille: at most 1000"
+            }
+            FAILWELL_CONFIG_RATE_WITHOUT_WINDOW => {
+                c"config: a rate policy needs a count or time window"
+            }
             FAILWELL_CONFIG_ZERO_MINIMUM_CALLS => c"config: minimum_calls must be at least 1",
             FAILWELL_CONFIG_MINIMUM_CALLS_ABOVE_WINDOW => {
-                c"config: minimum_calls exceeds the count window"
+                c"config: minimum_calls is more than the count window holds, with no time \
+                  window (bucket_width 0)"
             }
             FAILWELL_CONFIG_ZERO_BUCKET_WIDTH => c"config: bucket_width must be at least 1 tick",
-            FAILWELL_CONFIG_WINDOW_TOO_LARGE => c"config: window too large",
+            FAILWELL_CONFIG_WINDOW_TOO_LARGE => c"config: the windows are too large",
             FAILWELL_CONFIG_ZERO_OPEN_DURATION => c"config: open_duration must be at least 1 tick",
             FAILWELL_CONFIG_BACKOFF_BELOW_ONE => {
                 c"config: backoff_factor must be at least 1000 permille"
@@ -272,16 +294,17 @@ impl failwell_status_t {
                 c"config: max_open_duration must be at least open_duration"
             }
             FAILWELL_CONFIG_JITTER_ABOVE_1000 => c"config: jitter is permille: at most 1000",
-            FAILWELL_CONFIG_PROBES_OUT_OF_RANGE => c"config: probes must be within 1..=16",
+            FAILWELL_CONFIG_PROBES_OUT_OF_RANGE => c"config: probes must be from 1 to 16",
             FAILWELL_CONFIG_ZERO_PROBE_THRESHOLD => {
                 c"config: probe_successes and probe_failures must be at least 1"
             }
             FAILWELL_CONFIG_ZERO_PROBE_TIMEOUT => c"config: probe_timeout must be at least 1 tick",
             FAILWELL_CONFIG_RAMP_NOT_RISING => {
-                c"config: ramp steps must rise strictly within 1..=999 permille"
+                c"config: ramp steps must rise strictly, each from 1 to 999 permille"
             }
             FAILWELL_CONFIG_RAMP_TOO_LONG => {
-                c"config: ramp too long: at most 4 steps and 7 stages with tier delays"
+                c"config: ramp too long: at most 4 steps, and 7 stages counting the largest \
+                  ramp_delay"
             }
             FAILWELL_CONFIG_ZERO_RAMP_STAGE => {
                 c"config: ramp_stage_duration must be at least 1 tick"
@@ -289,7 +312,10 @@ impl failwell_status_t {
             FAILWELL_CONFIG_NO_TIER_MAY_PROBE => {
                 c"config: no tier may probe, so the breaker could never close"
             }
-            FAILWELL_CONFIG_DURATION_OVERFLOW => c"config: a duration overflows 64-bit ticks",
+            FAILWELL_CONFIG_DURATION_OVERFLOW => {
+                c"config: a duration with its jitter, or the time window's span \
+                  (10 x bucket_width), overflows 64-bit ticks"
+            }
             FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN => c"config: may_probe entries must be 0 or 1",
             FAILWELL_CONFIG_BACKOFF_TOO_SMALL => {
                 c"config: backoff_factor too small to lengthen open_duration by a tick"
@@ -300,13 +326,18 @@ impl failwell_status_t {
             FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN => {
                 c"config: jitter_reproducible must be 0 or 1"
             }
-            FAILWELL_CONFIG_INVALID => c"config: invalid",
+            FAILWELL_CONFIG_INVALID => {
+                c"config: refused for a reason this version has no status for"
+            }
         }
     }
 }
 
 /// A static, NUL-terminated description of `status`; never NULL. Values that
-/// are not a `failwell_status_t` get "unknown status".
+/// are not a `failwell_status_t` get "unknown status". Each says in words
+/// what happened ("breaker open: refused until the open duration is over
+/// (see retry_after)"); one that comes with an out-value names it only as
+/// "(see NAME)", since the string cannot hold the value.
 #[no_mangle]
 pub extern "C" fn failwell_status_str(status: u32) -> *const c_char {
     failwell_status_t::from_u32(status)

@@ -2,7 +2,9 @@
  * The status codes every function returns: each has its own name from
  * failwell_status_str, any other value is "unknown status", and the codes
  * keep their ranges (outcomes 1..99, caller errors 100..199, config
- * 200..299). C99; run by `cargo xtask ctest` under ASan+UBSan (and TSan).
+ * 200..299). The names read as words: an out-value only as "(see NAME)",
+ * and no name as a number of ticks. C99; run by `cargo xtask ctest` under
+ * ASan+UBSan (and TSan).
  *
  * Prints "N passed, 0 failed" and exits 0, or names each failed check
  * (file:line) and exits 1.
@@ -99,8 +101,67 @@ static void test_status_str(void) {
     CHECK_EQ(FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN, FAILWELL_CONFIG_JITTER_TOO_SMALL + 1);
 }
 
+/* The out-values a status can point to. A description names one only as
+ * "(see NAME)": never as if it were a number ("retry after retry_after
+ * ticks"), since the reader of the string does not have the value. */
+static const char *const out_values[] = {"retry_after", "full_in", "next_transition"};
+
+/* Whether every `name` in `s` stands as "(see name)". */
+static int named_only_as_see(const char *s, const char *name) {
+    const size_t len = strlen(name);
+    const char *at = s;
+    while ((at = strstr(at, name)) != NULL) {
+        if (at - s < 5 || strncmp(at - 5, "(see ", 5) != 0 || at[len] != ')') {
+            return 0;
+        }
+        at += len;
+    }
+    return 1;
+}
+
+/* Whether `s` has an identifier (a word with '_') followed by " tick": a
+ * name used as a number of ticks. */
+static int identifier_counts_ticks(const char *s) {
+    const char *at = s;
+    while ((at = strstr(at, " tick")) != NULL) {
+        const char *word = at;
+        int underscore = 0;
+        while (word > s && word[-1] != ' ' && word[-1] != '(') {
+            word--;
+            underscore |= *word == '_';
+        }
+        if (underscore) {
+            return 1;
+        }
+        at++;
+    }
+    return 0;
+}
+
+static void test_status_str_reads_as_words(void) {
+    size_t i, j;
+
+    for (i = 0; i < STATUS_COUNT; i++) {
+        const char *s = failwell_status_str(all_statuses[i]);
+        int ok = !identifier_counts_ticks(s);
+        for (j = 0; j < sizeof out_values / sizeof out_values[0]; j++) {
+            ok &= named_only_as_see(s, out_values[j]);
+        }
+        if (!ok) {
+            fprintf(stderr, "status %lu: \"%s\"\n", (unsigned long)all_statuses[i], s);
+        }
+        CHECK(ok);
+    }
+    /* The checks themselves. */
+    CHECK(!named_only_as_see("retry after retry_after ticks", "retry_after"));
+    CHECK(identifier_counts_ticks("retry after retry_after ticks"));
+    CHECK(named_only_as_see("refused (see retry_after)", "retry_after"));
+    CHECK(!identifier_counts_ticks("open_duration must be at least 1 tick"));
+}
+
 int main(void) {
     test_status_str();
+    test_status_str_reads_as_words();
     printf("%lu passed, %lu failed\n", checks_run - checks_failed, checks_failed);
     return checks_failed == 0 ? 0 : 1;
 }

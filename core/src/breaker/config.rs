@@ -383,11 +383,13 @@ impl core::error::Error for ConfigError {}
 impl core::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
-            Self::NoTripPolicy => "no trip policy is on",
-            Self::RateAbove1000 => "rates are permille: at most 1000",
+            Self::NoTripPolicy => "no trip policy is on, so the breaker could never open",
+            Self::RateAbove1000 => "failure_rate and slow_call_rate are permille: at most 1000",
             Self::RateWithoutWindow => "a rate policy needs a count or time window",
             Self::ZeroMinimumCalls => "minimum_calls must be at least 1",
-            Self::MinimumCallsAboveWindow => "minimum_calls exceeds the count window",
+            Self::MinimumCallsAboveWindow => {
+                "minimum_calls is more than the count window holds, with no time window"
+            }
             Self::ZeroBucketWidth => {
                 "a rate policy with only time buckets needs bucket_width of at least 1 tick"
             }
@@ -405,7 +407,10 @@ impl core::fmt::Display for ConfigError {
             Self::RampTooLong => "ramp too long: at most 4 steps and 7 stages with tier delays",
             Self::ZeroRampStage => "ramp_stage_duration must be at least 1 tick",
             Self::NoTierMayProbe => "no tier may probe, so the breaker could never close",
-            Self::DurationOverflow => "a duration overflows u64 ticks",
+            Self::DurationOverflow => {
+                "a duration with its jitter, or the time window's span (BUCKETS x bucket_width), \
+                 overflows u64 ticks"
+            }
             Self::BackoffTooSmall => {
                 "backoff_factor too small to lengthen open_duration by a tick \
                  (open_duration x (backoff_factor - 1000) < 1000)"

@@ -168,6 +168,31 @@ pub enum Rejection {
     ForcedOpen,
 }
 
+impl core::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        const BUSY: &str = "breaker half-open and every probe slot is taken; the probes in flight";
+        match self {
+            Self::Open {
+                retry_after: u64::MAX,
+            } => f.write_str("breaker open; it does not turn half-open on this clock"),
+            Self::Open { retry_after } => {
+                write!(f, "breaker open; it turns half-open in {retry_after} ticks")
+            }
+            Self::ProbesBusy {
+                retry_after: u64::MAX,
+            } => write!(f, "{BUSY} do not time out on this clock"),
+            Self::ProbesBusy { retry_after } => {
+                write!(f, "{BUSY} time out in {retry_after} ticks")
+            }
+            Self::NotProbing => f.write_str("breaker half-open and this tier may not probe"),
+            Self::Ramp => f.write_str("breaker recovering; the ramp sheds this call for its tier"),
+            Self::ForcedOpen => {
+                f.write_str("breaker forced open; refused until an operator resets it")
+            }
+        }
+    }
+}
+
 /// What became of a reported outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -588,9 +588,10 @@ fn probe_breaker_format(
     transition: &Transition,
 ) {
     format(error);
+    format(rejection);
     sink(write!(
         FmtSink,
-        "{breaker:?} {:?} {rejection:?} {ticket:?} {transition:?} {:?} {:?}",
+        "{breaker:?} {:?} {ticket:?} {transition:?} {:?} {:?}",
         breaker.snapshot(input(0)),
         breaker.config(),
         EVENTS

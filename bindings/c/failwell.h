@@ -9,6 +9,8 @@
  *    allocator) and are set up by *_init; nothing is ever malloc'ed;
  *  - every function returns failwell_status_t and writes results through
  *    out-pointers; bad input yields an error status, never a crash;
+ *  - FAILWELL_MUST_USE marks the statuses you must check; the others
+ *    (operator actions, outcome reports) may be dropped with (void);
  *  - all calls on an initialised object are thread-safe and ISR-safe;
  *  - time is `now`, in ticks of your monotonic clock.
  */
@@ -478,15 +480,15 @@ failwell_status_t failwell_limiter_acquire(failwell_limiter_t *limiter,
 // `now` is left as it is.
 //
 // Returns FAILWELL_OK, FAILWELL_NULL_POINTER, FAILWELL_MISALIGNED or
-// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe.
+// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe. Not must-use: the status
+// may be ignored (`(void)`), as it is FAILWELL_OK for an initialised limiter
+// and on an error nothing happened.
 //
 // # Safety
 //
 // `limiter` must be NULL or valid for reads of `sizeof(failwell_limiter_t)`
 // bytes.
-FAILWELL_MUST_USE
-failwell_status_t failwell_limiter_reset(failwell_limiter_t *limiter,
-                                         uint64_t now);
+failwell_status_t failwell_limiter_reset(failwell_limiter_t *limiter, uint64_t now);
 
 // Writes what each tier could take at `now` to `*snapshot`.
 //
@@ -612,13 +614,14 @@ failwell_status_t failwell_breaker_acquire(failwell_breaker_t *breaker,
 //   nothing happened.
 //
 // After FAILWELL_OK or FAILWELL_PERMIT_STALE the permit is marked spent.
-// Thread-safe and ISR-safe (a given permit, one thread at a time).
+// Thread-safe and ISR-safe (a given permit, one thread at a time). Not
+// must-use: the status may be ignored (`(void)`), as either of those leaves
+// the permit done with and on an error nothing happened.
 //
 // # Safety
 //
 // `breaker` must be NULL or valid for reads of `sizeof(failwell_breaker_t)`
 // bytes; `permit` NULL or valid for reads and writes (any alignment).
-FAILWELL_MUST_USE
 failwell_status_t failwell_breaker_success(failwell_breaker_t *breaker,
                                            failwell_permit_t *permit,
                                            uint64_t now);
@@ -632,7 +635,6 @@ failwell_status_t failwell_breaker_success(failwell_breaker_t *breaker,
 // # Safety
 //
 // As `failwell_breaker_success`.
-FAILWELL_MUST_USE
 failwell_status_t failwell_breaker_failure(failwell_breaker_t *breaker,
                                            failwell_permit_t *permit,
                                            uint64_t now);
@@ -644,7 +646,6 @@ failwell_status_t failwell_breaker_failure(failwell_breaker_t *breaker,
 // # Safety
 //
 // As `failwell_breaker_success`.
-FAILWELL_MUST_USE
 failwell_status_t failwell_breaker_latency(failwell_breaker_t *breaker,
                                            failwell_permit_t *permit,
                                            uint64_t now,
@@ -657,7 +658,6 @@ failwell_status_t failwell_breaker_latency(failwell_breaker_t *breaker,
 // # Safety
 //
 // As `failwell_breaker_success`.
-FAILWELL_MUST_USE
 failwell_status_t failwell_breaker_failure_latency(failwell_breaker_t *breaker,
                                                    failwell_permit_t *permit,
                                                    uint64_t now,
@@ -670,7 +670,6 @@ failwell_status_t failwell_breaker_failure_latency(failwell_breaker_t *breaker,
 // # Safety
 //
 // As `failwell_breaker_success`.
-FAILWELL_MUST_USE
 failwell_status_t failwell_breaker_ignore(failwell_breaker_t *breaker,
                                           failwell_permit_t *permit,
                                           uint64_t now);
@@ -680,14 +679,14 @@ failwell_status_t failwell_breaker_ignore(failwell_breaker_t *breaker,
 // breaker already forced open nothing changes (no transition).
 //
 // Returns FAILWELL_OK, FAILWELL_NULL_POINTER, FAILWELL_MISALIGNED or
-// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe.
+// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe. Not must-use: the status
+// may be ignored (`(void)`), as it is FAILWELL_OK for an initialised breaker
+// and on an error nothing happened.
 //
 // # Safety
 //
 // `breaker` must be NULL or valid for reads of `sizeof(failwell_breaker_t)` bytes.
-FAILWELL_MUST_USE
-failwell_status_t failwell_breaker_force_open(failwell_breaker_t *breaker,
-                                              uint64_t now);
+failwell_status_t failwell_breaker_force_open(failwell_breaker_t *breaker, uint64_t now);
 
 // Admits every call and still records outcomes (so the windows show what
 // the breaker would have done), never tripping, until
@@ -701,9 +700,7 @@ failwell_status_t failwell_breaker_force_open(failwell_breaker_t *breaker,
 // # Safety
 //
 // As `failwell_breaker_force_open`.
-FAILWELL_MUST_USE
-failwell_status_t failwell_breaker_disable(failwell_breaker_t *breaker,
-                                           uint64_t now);
+failwell_status_t failwell_breaker_disable(failwell_breaker_t *breaker, uint64_t now);
 
 // Closes `breaker` at full traffic with empty windows and the backoff
 // started over, from any state. Permits issued before are stale.
@@ -713,9 +710,7 @@ failwell_status_t failwell_breaker_disable(failwell_breaker_t *breaker,
 // # Safety
 //
 // As `failwell_breaker_force_open`.
-FAILWELL_MUST_USE
-failwell_status_t failwell_breaker_reset(failwell_breaker_t *breaker,
-                                         uint64_t now);
+failwell_status_t failwell_breaker_reset(failwell_breaker_t *breaker, uint64_t now);
 
 // Writes `breaker`'s state, counts and next timed transition to
 // `*snapshot`, with the time window as of `now`.

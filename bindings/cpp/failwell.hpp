@@ -17,6 +17,11 @@
  *    function is noexcept and returns values. A Decision carries the status
  *    and, when refused, the ticks to wait; a BreakerPermit carries the same
  *    and, when admitted, reports the call's outcome.
+ *  - [[nodiscard]] marks what must be looked at, as FAILWELL_MUST_USE does
+ *    in C: validate(), try_acquire() (and the Decision and BreakerPermit it
+ *    returns), snapshot() and capacity(). The status of a permit's report
+ *    (success(), failure(), ...) may be ignored: FAILWELL_OK and
+ *    FAILWELL_PERMIT_STALE both leave the permit done with.
  *
  * Thread safety
  *  - Once constructed, every member function may be called concurrently on
@@ -205,7 +210,7 @@ class RateLimiter {
 
   /// FAILWELL_OK when a RateLimiter can be built from `config`, else the
   /// FAILWELL_CONFIG_* status its constructor would report. Never throws.
-  static Status validate(const Config& config) noexcept {
+  [[nodiscard]] static Status validate(const Config& config) noexcept {
     failwell_limiter_t scratch{};
     const failwell_limiter_config_t c = config.to_c();
     return failwell_limiter_init(&scratch, &c);
@@ -213,8 +218,8 @@ class RateLimiter {
 
   /// Admits `cost` units of `tier` work at `now`, or says why not.
   /// Thread-safe; never throws.
-  Decision try_acquire(std::uint64_t now, std::uint32_t cost = 1,
-                       Tier tier = Tier::Essential) noexcept {
+  [[nodiscard]] Decision try_acquire(std::uint64_t now, std::uint32_t cost = 1,
+                                     Tier tier = Tier::Essential) noexcept {
     std::uint64_t retry_after = UINT64_MAX;
     const Status status = failwell_limiter_acquire(
         &raw_, now, cost, static_cast<failwell_tier_t>(tier), &retry_after);
@@ -225,12 +230,11 @@ class RateLimiter {
   /// e.g. after the clock read far ahead. A bucket already full at `now` is
   /// left as it is. Thread-safe; never throws.
   void reset(std::uint64_t now) noexcept {
-    const Status status = failwell_limiter_reset(&raw_, now);
-    (void)status;  // FAILWELL_OK for a constructed limiter
+    (void)failwell_limiter_reset(&raw_, now);  // FAILWELL_OK for a constructed limiter
   }
 
   /// What each tier could take at `now`. Thread-safe; never throws.
-  Snapshot snapshot(std::uint64_t now) const noexcept {
+  [[nodiscard]] Snapshot snapshot(std::uint64_t now) const noexcept {
     failwell_limiter_snapshot_t s{};
     if (failwell_limiter_snapshot(&raw_, now, &s) != FAILWELL_OK) {
       // Unreachable for a constructed limiter; report nothing available.
@@ -241,7 +245,7 @@ class RateLimiter {
 
   /// The largest cost `tier` can ever be admitted for: the burst less the
   /// reserves held back from it. 0 for a value that is not a Tier.
-  std::uint32_t capacity(Tier tier) const noexcept {
+  [[nodiscard]] std::uint32_t capacity(Tier tier) const noexcept {
     std::uint32_t value = 0;
     if (failwell_limiter_capacity(&raw_, static_cast<failwell_tier_t>(tier),
                                   &value) != FAILWELL_OK) {
@@ -679,14 +683,15 @@ class Breaker {
 
   /// FAILWELL_OK when a Breaker can be built from `config`, else the
   /// FAILWELL_CONFIG_* status its constructor would report. Never throws.
-  static Status validate(const BreakerConfig& config) noexcept {
+  [[nodiscard]] static Status validate(const BreakerConfig& config) noexcept {
     failwell_breaker_t scratch{};
     return failwell_breaker_init(&scratch, &config.to_c());
   }
 
   /// Asks to make one call of `tier` at `now`: an admitted permit to report
   /// the outcome with, or the refusal. Thread-safe; never throws.
-  BreakerPermit try_acquire(std::uint64_t now, Tier tier = Tier::Essential) noexcept {
+  [[nodiscard]] BreakerPermit try_acquire(std::uint64_t now,
+                                         Tier tier = Tier::Essential) noexcept {
     failwell_permit_t permit{};
     std::uint64_t retry_after = UINT64_MAX;
     const Status status = failwell_breaker_acquire(
@@ -710,7 +715,7 @@ class Breaker {
   /// of `now`: the buckets `now` has left behind expire first, as a call at
   /// `now` would expire them; an earlier `now` changes nothing.
   /// Thread-safe; never throws.
-  BreakerSnapshot snapshot(std::uint64_t now) const noexcept {
+  [[nodiscard]] BreakerSnapshot snapshot(std::uint64_t now) const noexcept {
     failwell_breaker_snapshot_t s{};
     if (failwell_breaker_snapshot(&raw_, now, &s) != FAILWELL_OK) {
       // Unreachable for a constructed breaker; report it held open.
@@ -740,8 +745,7 @@ class Breaker {
  private:
   void operate(failwell_status_t (*action)(failwell_breaker_t*, std::uint64_t),
                std::uint64_t now) noexcept {
-    const Status status = action(&raw_, now);
-    (void)status;  // FAILWELL_OK for a constructed breaker
+    (void)action(&raw_, now);  // FAILWELL_OK for a constructed breaker
   }
 
   failwell_breaker_t raw_;

@@ -684,13 +684,14 @@ unsafe fn report(
 ///   nothing happened.
 ///
 /// After FAILWELL_OK or FAILWELL_PERMIT_STALE the permit is marked spent.
-/// Thread-safe and ISR-safe (a given permit, one thread at a time).
+/// Thread-safe and ISR-safe (a given permit, one thread at a time). Not
+/// must-use: the status may be ignored (`(void)`), as either of those leaves
+/// the permit done with and on an error nothing happened.
 ///
 /// # Safety
 ///
 /// `breaker` must be NULL or valid for reads of `sizeof(failwell_breaker_t)`
 /// bytes; `permit` NULL or valid for reads and writes (any alignment).
-#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn failwell_breaker_success(
     breaker: *mut failwell_breaker_t,
@@ -710,7 +711,6 @@ pub unsafe extern "C" fn failwell_breaker_success(
 /// # Safety
 ///
 /// As `failwell_breaker_success`.
-#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn failwell_breaker_failure(
     breaker: *mut failwell_breaker_t,
@@ -728,7 +728,6 @@ pub unsafe extern "C" fn failwell_breaker_failure(
 /// # Safety
 ///
 /// As `failwell_breaker_success`.
-#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn failwell_breaker_latency(
     breaker: *mut failwell_breaker_t,
@@ -747,7 +746,6 @@ pub unsafe extern "C" fn failwell_breaker_latency(
 /// # Safety
 ///
 /// As `failwell_breaker_success`.
-#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn failwell_breaker_failure_latency(
     breaker: *mut failwell_breaker_t,
@@ -766,7 +764,6 @@ pub unsafe extern "C" fn failwell_breaker_failure_latency(
 /// # Safety
 ///
 /// As `failwell_breaker_success`.
-#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn failwell_breaker_ignore(
     breaker: *mut failwell_breaker_t,
@@ -801,12 +798,13 @@ unsafe fn operate(
 /// breaker already forced open nothing changes (no transition).
 ///
 /// Returns FAILWELL_OK, FAILWELL_NULL_POINTER, FAILWELL_MISALIGNED or
-/// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe.
+/// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe. Not must-use: the status
+/// may be ignored (`(void)`), as it is FAILWELL_OK for an initialised breaker
+/// and on an error nothing happened.
 ///
 /// # Safety
 ///
 /// `breaker` must be NULL or valid for reads of `sizeof(failwell_breaker_t)` bytes.
-#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn failwell_breaker_force_open(
     breaker: *mut failwell_breaker_t,
@@ -828,7 +826,6 @@ pub unsafe extern "C" fn failwell_breaker_force_open(
 /// # Safety
 ///
 /// As `failwell_breaker_force_open`.
-#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn failwell_breaker_disable(
     breaker: *mut failwell_breaker_t,
@@ -846,7 +843,6 @@ pub unsafe extern "C" fn failwell_breaker_disable(
 /// # Safety
 ///
 /// As `failwell_breaker_force_open`.
-#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn failwell_breaker_reset(
     breaker: *mut failwell_breaker_t,

@@ -161,13 +161,14 @@ pub unsafe extern "C" fn failwell_limiter_acquire(
 /// `now` is left as it is.
 ///
 /// Returns FAILWELL_OK, FAILWELL_NULL_POINTER, FAILWELL_MISALIGNED or
-/// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe.
+/// FAILWELL_UNINITIALIZED. Thread-safe and ISR-safe. Not must-use: the status
+/// may be ignored (`(void)`), as it is FAILWELL_OK for an initialised limiter
+/// and on an error nothing happened.
 ///
 /// # Safety
 ///
 /// `limiter` must be NULL or valid for reads of `sizeof(failwell_limiter_t)`
 /// bytes.
-#[must_use]
 #[no_mangle]
 pub unsafe extern "C" fn failwell_limiter_reset(
     limiter: *mut failwell_limiter_t,

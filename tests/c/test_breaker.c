@@ -1353,6 +1353,41 @@ static void test_operator(void) {
     CHECK_EQ(failwell_breaker_success(&b, &p, 111), FAILWELL_PERMIT_STALE);
 }
 
+/* The calls whose status a caller may ignore can be ignored with (void),
+ * under -Werror (ARCHITECTURE.md, C ABI convention 13): gcc does not let a
+ * cast silence warn_unused_result, so these are not marked must-use. This
+ * test is mostly the compiler's: it does not build if one of them is. */
+static void test_ignorable_statuses(void) {
+    failwell_breaker_config_t c = base(100);
+    failwell_breaker_t b;
+    failwell_permit_t p;
+
+    CHECK_EQ(failwell_breaker_init(&b, &c), FAILWELL_OK);
+    /* Operator actions. */
+    (void)failwell_breaker_force_open(&b, 1);
+    CHECK_EQ(snap(&b, 1).state, FAILWELL_BREAKER_STATE_FORCED_OPEN);
+    (void)failwell_breaker_disable(&b, 2);
+    CHECK_EQ(snap(&b, 2).state, FAILWELL_BREAKER_STATE_DISABLED);
+    (void)failwell_breaker_reset(&b, 0);
+    CHECK_EQ(snap(&b, 3).state, FAILWELL_BREAKER_STATE_CLOSED);
+    /* Outcome reports: counted or stale, the permit is done with. */
+    p = ACQUIRE(&b, 4, E);
+    (void)failwell_breaker_failure(&b, &p, 4);
+    CHECK_EQ(snap(&b, 4).consecutive_failures, 1);
+    p = ACQUIRE(&b, 5, E);
+    (void)failwell_breaker_failure_latency(&b, &p, 5, 0);
+    p = ACQUIRE(&b, 6, E);
+    (void)failwell_breaker_success(&b, &p, 6);
+    CHECK_EQ(snap(&b, 6).consecutive_failures, 0);
+    p = ACQUIRE(&b, 7, E);
+    (void)failwell_breaker_latency(&b, &p, 7, 0);
+    p = ACQUIRE(&b, 8, E);
+    (void)failwell_breaker_reset(&b, 8);
+    (void)failwell_breaker_ignore(&b, &p, 8); /* stale */
+    CHECK_EQ(failwell_breaker_ignore(&b, &p, 8), FAILWELL_PERMIT_SPENT);
+    CHECK_EQ(snap(&b, 8).count_window.calls, 0);
+}
+
 static void test_time_edges(void) {
     failwell_breaker_config_t c;
     failwell_breaker_t b;
@@ -1703,6 +1738,7 @@ int main(void) {
     test_ramp();
     test_ramp_rollback();
     test_operator();
+    test_ignorable_statuses();
     test_time_edges();
     test_contention();
 

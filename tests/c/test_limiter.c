@@ -682,6 +682,21 @@ static void test_reset(void) {
     CHECK_EQ(failwell_limiter_acquire(&lim, 800, 3, FAILWELL_TIER_ESSENTIAL, NULL), FAILWELL_OK);
 }
 
+/* A reset's status may be ignored with (void), under -Werror (ARCHITECTURE.md,
+ * C ABI convention 13): gcc does not let a cast silence warn_unused_result,
+ * so it is not marked must-use. Mostly the compiler's test: this file does
+ * not build if it is. */
+static void test_reset_status_ignored(void) {
+    failwell_limiter_config_t c = config(1, 10, 3, 0, 0);
+    failwell_limiter_t lim;
+    uint64_t retry = 0;
+
+    CHECK_EQ(failwell_limiter_init(&lim, &c), FAILWELL_OK);
+    CHECK_EQ(failwell_limiter_acquire(&lim, 0, 3, FAILWELL_TIER_ESSENTIAL, &retry), FAILWELL_OK);
+    (void)failwell_limiter_reset(&lim, 0);
+    CHECK_EQ(failwell_limiter_acquire(&lim, 0, 3, FAILWELL_TIER_ESSENTIAL, &retry), FAILWELL_OK);
+}
+
 /* ---- contention ------------------------------------------------------- */
 
 #define ATTEMPTS 100000UL
@@ -810,6 +825,7 @@ int main(void) {
     test_time_edges();
     test_clock_fault();
     test_reset();
+    test_reset_status_ignored();
     test_contention();
     test_contention_tiers();
 

@@ -23,6 +23,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use crate::setup::apt_install_line;
 use crate::util::{cargo, root, run as run_command, Failure};
 
 /// Targets the core crate must build for, with what they stand for.
@@ -147,8 +148,9 @@ impl Tools {
                 let Some(found) = found else {
                     return Err(Failure(format!(
                         "no `{}` on PATH to link the firmware for targets rustup lacks; \
-                         install Debian's package lld-22 (apt-get install lld-22)",
-                        LINKERS.join("` or `")
+                         install Debian's package lld-22 ({})",
+                        LINKERS.join("` or `"),
+                        apt_install_line(&["lld-22"])
                     )));
                 };
                 Some((*found).to_owned())
@@ -241,7 +243,8 @@ fn debian_rustc() -> Result<PathBuf, Failure> {
         return Err(Failure(format!(
             "some targets are not installed in rustup (rustup target add ...), and the \
              fallback, {DEBIAN_RUSTC} with -Zbuild-std, is missing: install Debian's packages \
-             rustc-web and rust-web-src (apt-get install rustc-web rust-web-src)"
+             rustc-web and rust-web-src ({})",
+            apt_install_line(&["rustc-web", "rust-web-src"])
         )));
     }
     let output = Command::new(&rustc)
@@ -253,8 +256,9 @@ fn debian_rustc() -> Result<PathBuf, Failure> {
     if !output.status.success() || !library.join("core").is_dir() {
         return Err(Failure(format!(
             "{DEBIAN_RUSTC} has no library source at {} for -Zbuild-std: install Debian's \
-             package rust-web-src (apt-get install rust-web-src)",
-            library.display()
+             package rust-web-src ({})",
+            library.display(),
+            apt_install_line(&["rust-web-src"])
         )));
     }
     Ok(rustc)
@@ -265,7 +269,8 @@ pub(crate) fn tool(name: &str, package: &str) -> Result<PathBuf, Failure> {
     on_path(name).ok_or_else(|| {
         Failure(format!(
             "`{name}` not found on PATH: install Debian's package {package} \
-             (apt-get install {package})"
+             ({})",
+            apt_install_line(&[package])
         ))
     })
 }

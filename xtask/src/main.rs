@@ -49,7 +49,7 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   ci        everything below, in order (the README's test command)
-  setup     install missing system tools with apt-get (QEMU, cross binutils, ...)
+  setup     install missing system tools with apt-get, never removing a package (QEMU, ...)
   lint      cargo fmt --check, cargo clippy -D warnings, cargo doc with warnings denied
   header [--check]  regenerate bindings/c/failwell.h (or fail if it is stale)
   test      Rust tests of the workspace (unit, behaviour, property)

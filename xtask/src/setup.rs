@@ -5,6 +5,10 @@
 //! Cortex-M test firmware, the ARM binutils for size reports, LLVM's linker,
 //! and Debian's rustc with the standard library sources, which builds `core`
 //! for embedded targets that rustup has not installed.
+//!
+//! It installs only the packages whose tools are missing, lists them first,
+//! and never removes a package: `apt-get install --no-remove` refuses (and
+//! setup stops, saying what to do) where plain `-y` would remove one.
 
 use std::path::Path;
 use std::process::Command;
@@ -66,7 +70,43 @@ fn is_root() -> bool {
         .is_ok_and(|output| output.stdout.trim_ascii() == b"0")
 }
 
+/// The arguments to `apt-get` that install `packages` and nothing else:
+/// without questions (`-y`), without recommended extras, and never removing
+/// an installed package (`--no-remove`: when installing needs a removal, apt
+/// refuses and says so, instead of removing it silently as `-y` alone would).
+/// Every `apt-get install` that xtask runs or suggests comes from here.
+pub(crate) fn apt_install_args<'a>(packages: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "install",
+        "-y",
+        "-q",
+        "--no-install-recommends",
+        "--no-remove",
+    ];
+    args.extend_from_slice(packages);
+    args
+}
+
+/// The command line that installs `packages`, to show to a person.
+pub(crate) fn apt_install_line(packages: &[&str]) -> String {
+    format!("apt-get {}", apt_install_args(packages).join(" "))
+}
+
+/// `apt-get <args>` without prompts, through `sudo` unless we are root.
+fn apt_get(sudo: bool, args: &[&str]) -> Command {
+    let mut command = if sudo {
+        let mut command = Command::new("sudo");
+        command.arg("apt-get");
+        command
+    } else {
+        Command::new("apt-get")
+    };
+    command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+    command
+}
+
 /// Installs missing tools with apt-get (as root), or explains what to install.
+/// Never removes a package.
 pub fn run_setup() -> Result<(), Failure> {
     let packages = missing();
     if packages.is_empty() {
@@ -80,29 +120,75 @@ pub fn run_setup() -> Result<(), Failure> {
         )));
     }
     let sudo = if is_root() {
-        None
+        false
     } else if Path::new("/usr/bin/sudo").exists() {
-        Some("sudo")
+        true
     } else {
         return Err(Failure(format!(
-            "missing tools; as root run: apt-get install -y --no-install-recommends {list}"
+            "missing tools; as root run: {}",
+            apt_install_line(&packages)
         )));
     };
-    eprintln!("xtask: setup: installing {list}");
-    let apt = |args: &[&str]| {
-        let mut command = match sudo {
-            Some(sudo) => {
-                let mut command = Command::new(sudo);
-                command.arg("apt-get");
-                command
-            }
-            None => Command::new("apt-get"),
-        };
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+    eprintln!(
+        "xtask: setup: installing these missing Debian packages (and what they depend on) \
+         with apt-get, which never removes a package here: {list}"
+    );
+    run(&mut apt_get(sudo, &["update", "-q"]))?;
+    run(&mut apt_get(sudo, &apt_install_args(&packages))).map_err(|Failure(detail)| {
+        Failure(format!(
+            "{detail}\n\
+             apt-get could not install {list} (its message above says why). failwell's setup \
+             never removes a package: when installing these would remove another, apt refuses \
+             instead (--no-remove). Install them yourself, choosing what apt may remove \
+             (apt-get install --no-install-recommends {list}), or provide the same tools another \
+             way, then run `cargo xtask setup` again."
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(command: &Command) -> Vec<String> {
         command
-    };
-    run(&mut apt(&["update", "-q"]))?;
-    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
-    install.args(&packages);
-    run(&mut install)
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn install_never_removes_never_asks_and_names_every_package() {
+        let packages = ["qemu-system-arm", "lld-22"];
+        for sudo in [false, true] {
+            let command = apt_get(sudo, &apt_install_args(&packages));
+            let mut args = args(&command);
+            if sudo {
+                assert_eq!(command.get_program(), "sudo");
+                assert_eq!(args.remove(0), "apt-get");
+            } else {
+                assert_eq!(command.get_program(), "apt-get");
+            }
+            assert_eq!(args.first().map(String::as_str), Some("install"));
+            for flag in ["-y", "--no-remove", "--no-install-recommends"] {
+                assert!(
+                    args.iter().any(|arg| arg == flag),
+                    "{flag} missing: {args:?}"
+                );
+            }
+            // Exactly these packages, after the options.
+            assert_eq!(args[args.len() - packages.len()..], packages);
+            assert!(!args
+                .iter()
+                .any(|arg| arg == "remove" || arg == "purge" || arg == "--auto-remove"));
+        }
+    }
+
+    #[test]
+    fn the_command_shown_to_a_person_is_the_one_setup_runs() {
+        assert_eq!(
+            apt_install_line(&["gcc"]),
+            "apt-get install -y -q --no-install-recommends --no-remove gcc"
+        );
+    }
 }

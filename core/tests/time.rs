@@ -82,9 +82,14 @@ fn threads_feeding_one_shared_extender_agree_across_wraps() {
     let seen = two_threads(&|raw| clock.extend(raw));
     assert_eq!(seen.wrong, [], "readings extended to another time");
     assert!(seen.checked >= READINGS, "{seen:?}");
-    // Every reading was fed; the latest is the truth's last value.
-    assert_eq!(
-        clock.last(),
-        u64::from(u32::MAX) + (1 + 2 * READINGS) * STEP
-    );
+    // Every reading was fed, so the latest is the truth's last value; unless
+    // a thread was held up between reading and feeding (the scheduler on a
+    // busy machine): its reading, 2³¹ ticks or more behind, is taken for time
+    // moving on, as documented, which is outside the contract.
+    if seen.held == 0 {
+        assert_eq!(
+            clock.last(),
+            u64::from(u32::MAX) + (1 + 2 * READINGS) * STEP
+        );
+    }
 }

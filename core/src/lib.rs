@@ -70,6 +70,28 @@ pub mod time;
 pub use limiter::{LimiterConfig, LimiterConfigError, RateLimiter, Rejection, Snapshot};
 pub use tier::Tier;
 
+#[cfg(test)]
+mod tests {
+    /// `cargo xtask test` runs the core's tests twice, without and with the
+    /// `std` feature, and names the one it means in `FAILWELL_TEST_STD`: a
+    /// feature another crate unifies in (or one left out) fails here instead
+    /// of running the same tests twice. Without the variable, any run passes.
+    #[test]
+    fn std_feature_is_what_the_run_expects() {
+        let Some(expected) = std::env::var_os("FAILWELL_TEST_STD") else {
+            return;
+        };
+        let expected = expected == "1";
+        assert_eq!(
+            cfg!(feature = "std"),
+            expected,
+            "failwell's tests run with feature `std` {} but FAILWELL_TEST_STD asks for it {}",
+            if cfg!(feature = "std") { "on" } else { "off" },
+            if expected { "on" } else { "off" },
+        );
+    }
+}
+
 /// The README's Rust examples, compiled and run as doc tests (`cargo test`).
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

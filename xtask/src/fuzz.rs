@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::util::{root, run as run_command, Failure};
+use crate::util::{root, run as run_command, rustup_cargo, Failure};
 
 /// The cargo-fuzz version this task installs and expects.
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
@@ -151,20 +151,6 @@ fn run_targets(seconds: u64, only: &[String]) -> Result<(), Failure> {
             failed.join("\n  ")
         )))
     }
-}
-
-/// `cargo` through rustup's proxy, so `+nightly` works, in the workspace root.
-fn rustup_cargo() -> Command {
-    // `cargo xtask` runs us with CARGO set to the toolchain's own cargo, which
-    // does not understand `+toolchain`: use the proxy on PATH instead.
-    let mut command = Command::new("cargo");
-    command
-        .current_dir(root())
-        .env_remove("CARGO")
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("RUSTC")
-        .env_remove("RUSTDOC");
-    command
 }
 
 fn nightly_cargo() -> Command {

@@ -11,6 +11,7 @@ mod embedded;
 mod fuzz;
 mod header;
 mod loom;
+mod msrv;
 mod panic;
 mod setup;
 mod size;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("test") => test(),
         Some("lint") => lint(),
+        Some("msrv") => msrv::run_msrv(),
         Some("ctest") => ctest::run(),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("loom") => loom::run_loom(),
@@ -51,6 +53,7 @@ tasks:
   ci        everything below, in order (the README's test command)
   setup     install missing system tools with apt-get, never removing a package (QEMU, ...)
   lint      cargo fmt --check, cargo clippy -D warnings, cargo doc with warnings denied
+  msrv      the library crates build without warnings on the rust-version (installed with rustup)
   header [--check]  regenerate bindings/c/failwell.h (or fail if it is stale)
   test      Rust tests of the workspace (unit, behaviour, property); the core with and without std
   loom      loom models of the concurrent primitives
@@ -66,6 +69,7 @@ fn ci() -> Result<(), Failure> {
     let started = std::time::Instant::now();
     setup::run_setup()?;
     lint()?;
+    msrv::run_msrv()?;
     header::run(true)?;
     test()?;
     loom::run_loom()?;

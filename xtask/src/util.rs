@@ -20,6 +20,21 @@ pub fn cargo() -> Command {
     command
 }
 
+/// `cargo` through rustup's proxy, so `+toolchain` works, in the workspace
+/// root.
+pub fn rustup_cargo() -> Command {
+    // `cargo xtask` runs us with CARGO set to the toolchain's own cargo, which
+    // does not understand `+toolchain`: use the proxy on PATH instead.
+    let mut command = Command::new("cargo");
+    command
+        .current_dir(root())
+        .env_remove("CARGO")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("RUSTC")
+        .env_remove("RUSTDOC");
+    command
+}
+
 /// Runs `command`, echoing it, and fails unless it exits successfully.
 pub fn run(command: &mut Command) -> Result<(), Failure> {
     eprintln!("xtask: running {command:?}");

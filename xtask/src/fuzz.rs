@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::util::{root, run as run_command, rustup_cargo, Failure};
+use crate::util::{output_of, root, run as run_command, rustup_cargo, Failure};
 
 /// The cargo-fuzz version this task installs and expects.
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
@@ -171,15 +171,6 @@ fn fuzz_command(verb: &str, target: &str) -> Command {
     }
     command.arg(target);
     command
-}
-
-/// Output of a command that must succeed, or `None`.
-fn output_of(command: &mut Command) -> Option<String> {
-    let output = command.stdin(Stdio::null()).output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 fn check_nightly() -> Result<(), Failure> {

@@ -20,7 +20,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::util::{cargo, root, run, rustup_cargo, Failure};
+use crate::util::{cargo, output_of, root, run, rustup_cargo, Failure};
 
 /// The library crates, whose `rust-version` is the MSRV.
 const LIBRARIES: [&str; 2] = ["failwell", "failwell-ffi"];
@@ -189,13 +189,4 @@ fn ensure_toolchain(version: &str) -> Result<(), Failure> {
         install.args(["--target", target]);
     }
     run(&mut install)
-}
-
-/// Output of a command that must succeed, or `None`.
-fn output_of(command: &mut Command) -> Option<String> {
-    let output = command.stdin(Stdio::null()).output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }

@@ -1,7 +1,7 @@
 //! Running commands, with their failures as values.
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// A task failed; the message says what and why.
 #[derive(Debug)]
@@ -46,4 +46,13 @@ pub fn run(command: &mut Command) -> Result<(), Failure> {
     } else {
         Err(Failure(format!("{command:?} failed: {status}")))
     }
+}
+
+/// Output of a command that must succeed, or `None`.
+pub fn output_of(command: &mut Command) -> Option<String> {
+    let output = command.stdin(Stdio::null()).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }

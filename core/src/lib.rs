@@ -62,11 +62,13 @@ macro_rules! const_unless_loom {
 
 mod arith;
 pub mod breaker;
+pub mod fixed;
 pub mod limiter;
 mod sync;
 mod tier;
 pub mod time;
 
+pub use fixed::Fixed;
 pub use limiter::{LimiterConfig, LimiterConfigError, RateLimiter, Rejection, Snapshot};
 pub use tier::Tier;
 

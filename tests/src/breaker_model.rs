@@ -59,9 +59,9 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 
 use failwell::breaker::{
-    Breaker, Config, ConfigError, EventRing, Observer, Outcome, Reason, Recorded, Rejection,
-    Snapshot, State, Ticket, Transition, WindowStats, MAX_BUCKETS, MAX_PROBES, MAX_RAMP_STAGES,
-    MAX_RAMP_STEPS, MAX_WINDOW,
+    Breaker, Config, ConfigError, ConfigSource, EventRing, Observer, Outcome, Reason, Recorded,
+    Rejection, Snapshot, State, Ticket, Transition, WindowStats, MAX_BUCKETS, MAX_PROBES,
+    MAX_RAMP_STAGES, MAX_RAMP_STEPS, MAX_WINDOW,
 };
 use failwell::Tier;
 
@@ -1266,9 +1266,9 @@ impl BreakerModel {
     /// [last `now`](Op::last_now)), then the transitions reported
     /// to the observer (drained from `events`). Returns the answer both
     /// gave, or describes the first disagreement.
-    pub fn step<const W: usize, const B: usize, O: Observer>(
+    pub fn step<const W: usize, const B: usize, O: Observer, C: ConfigSource>(
         &mut self,
-        breaker: &Breaker<W, B, O>,
+        breaker: &Breaker<W, B, O, C>,
         events: &impl Events,
         op: Op,
     ) -> Result<Answer, String> {
@@ -1312,9 +1312,9 @@ impl BreakerModel {
 
     /// Runs `op` on both; the answer, or what disagreed (what, breaker's,
     /// model's).
-    fn run<const W: usize, const B: usize, O: Observer>(
+    fn run<const W: usize, const B: usize, O: Observer, C: ConfigSource>(
         &mut self,
-        breaker: &Breaker<W, B, O>,
+        breaker: &Breaker<W, B, O, C>,
         op: Op,
     ) -> Result<Answer, (&'static str, String, String)> {
         fn differ<T: std::fmt::Debug>(
@@ -1417,18 +1417,18 @@ impl BreakerModel {
     /// Taken right after the breaker's operation and before the model's:
     /// the snapshot only moves the window forward to `now`, which the
     /// model's operation at `now` does first anyway.
-    fn consult<const W: usize, const B: usize, O: Observer>(
+    fn consult<const W: usize, const B: usize, O: Observer, C: ConfigSource>(
         &mut self,
-        breaker: &Breaker<W, B, O>,
+        breaker: &Breaker<W, B, O, C>,
         now: u64,
     ) {
         self.oracle = breaker.snapshot(now).next_transition;
         self.buckets.observe(now);
     }
 
-    fn run_record<const W: usize, const B: usize, O: Observer>(
+    fn run_record<const W: usize, const B: usize, O: Observer, C: ConfigSource>(
         &mut self,
-        breaker: &Breaker<W, B, O>,
+        breaker: &Breaker<W, B, O, C>,
         ticket: Ticket,
         now: u64,
         outcome: Outcome,

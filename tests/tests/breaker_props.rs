@@ -17,10 +17,10 @@
 use std::collections::BTreeMap;
 
 use failwell::breaker::{
-    Breaker, Config, ConfigError, Outcome, Recorded, Rejection, State, TierPolicy, MAX_BUCKETS,
-    MAX_WINDOW,
+    Breaker, Config, ConfigError, Outcome, Policy, Recorded, Rejection, State, TierPolicy,
+    MAX_BUCKETS, MAX_WINDOW,
 };
-use failwell::Tier;
+use failwell::{Fixed, Tier};
 use failwell_tests::breaker_model::{
     config_violations, least_permille_for_a_tick, Answer, BreakerModel, Deviations, Forgery, Op,
     Recorder,
@@ -369,6 +369,127 @@ model_props! {
     time_window_4_matches_the_model: 0, 4;
     both_windows_4_3_matches_the_model: 4, 3;
     both_windows_8_4_matches_the_model: 8, 4;
+}
+
+// ---------------------------------------------------------------------------
+// Configs fixed at compile time (`Fixed<P>`): the same breaker, its config a
+// constant the compiler folds. Each shape of fixed config against the model,
+// as the run-time configs above.
+
+/// Failures in a row and probes: the smallest useful breaker.
+struct Minimal;
+impl Policy for Minimal {
+    const CONFIG: Config = Config::new(10)
+        .trip_on_consecutive_failures(2)
+        .half_open(2, 2, 1, 15);
+}
+
+/// A count window with every policy but the time window and the ramp.
+struct CountWindow;
+impl Policy for CountWindow {
+    const CONFIG: Config = Config::new(8)
+        .trip_on_consecutive_failures(3)
+        .trip_on_failure_rate(500, 3)
+        .trip_on_slow_calls(4, 750)
+        .backoff(2_000, 40, 100)
+        .jitter(250, 7)
+        .half_open(2, 2, 1, 12);
+}
+
+/// Every policy: both windows, backoff with jitter, several probes, a ramp
+/// with tier delays.
+struct Everything;
+impl Policy for Everything {
+    const CONFIG: Config = Config::new(6)
+        .trip_on_consecutive_failures(4)
+        .trip_on_failure_rate(500, 4)
+        .trip_on_slow_calls(5, 600)
+        .bucket_width(3)
+        .backoff(1_500, 30, 60)
+        .jitter(500, 11)
+        .half_open(3, 2, 2, 10)
+        .ramp(&[200, 500, 800], 4)
+        .tier(Tier::Optional, TierPolicy::new(false, 1));
+}
+
+/// Runs `ops` on a `Breaker<W, B, _, Fixed<P>>` and its model.
+fn check_fixed<const W: usize, const B: usize, P: Policy>(
+    steps: &[RawStep],
+) -> Result<(), TestCaseError> {
+    let config = P::CONFIG;
+    let ops = absolute(steps);
+    let recorder = Recorder::new();
+    let breaker = Breaker::<W, B, _, Fixed<P>>::fixed_with_observer(&recorder);
+    assert_eq!(*breaker.config(), config);
+    let mut model = BreakerModel::new(config, W, B)
+        .map_err(|e| TestCaseError::fail(format!("model refuses {e:?}")))?
+        .tolerating(deviations());
+    for (i, &op) in ops.iter().enumerate() {
+        model.step(&breaker, &recorder, op).map_err(|e| {
+            TestCaseError::fail(format!(
+                "fixed config, op {i} of {}: {e}\nconfig {config:?}\nops {:?}",
+                ops.len(),
+                &ops[..=i]
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: CASES / 4, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_fixed_minimal_config_matches_the_model(steps in ops()) {
+        check_fixed::<0, 0, Minimal>(&steps)?;
+    }
+
+    #[test]
+    fn a_fixed_count_window_config_matches_the_model(steps in ops()) {
+        check_fixed::<4, 0, CountWindow>(&steps)?;
+    }
+
+    #[test]
+    fn a_fixed_config_with_every_policy_matches_the_model(steps in ops()) {
+        check_fixed::<4, 3, Everything>(&steps)?;
+    }
+}
+
+/// The same config, fixed or checked at run time, makes the same breaker:
+/// the same answers, snapshots and transitions, step by step (jitter too:
+/// the draws mix in each breaker's address, so both use reproducible
+/// draws here).
+#[test]
+fn a_fixed_config_and_the_same_config_at_run_time_decide_alike() {
+    struct Reproducible;
+    impl Policy for Reproducible {
+        const CONFIG: Config = Everything::CONFIG.reproducible_jitter();
+    }
+    let mut runner = TestRunner::deterministic();
+    for _ in 0..200 {
+        let steps = ops().new_tree(&mut runner).unwrap().current();
+        let ops = absolute(&steps);
+        let fixed_events = Recorder::new();
+        let fixed = Breaker::<4, 3, _, Fixed<Reproducible>>::fixed_with_observer(&fixed_events);
+        let runtime_events = Recorder::new();
+        let runtime =
+            Breaker::<4, 3, _>::with_observer(Reproducible::CONFIG, &runtime_events).unwrap();
+        let model = || {
+            BreakerModel::new(Reproducible::CONFIG, 4, 3)
+                .unwrap()
+                .tolerating(deviations())
+        };
+        let (mut fixed_model, mut runtime_model) = (model(), model());
+        for &op in &ops {
+            // Each against the model (answers, snapshot, transitions), and
+            // against each other.
+            let fixed_answer = fixed_model.step(&fixed, &fixed_events, op).unwrap();
+            let runtime_answer = runtime_model.step(&runtime, &runtime_events, op).unwrap();
+            assert_eq!(fixed_answer, runtime_answer, "{op:?}");
+            let now = op.last_now();
+            assert_eq!(fixed.snapshot(now), runtime.snapshot(now), "{op:?}");
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -382,7 +382,17 @@ impl core::error::Error for ConfigError {}
 
 impl core::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
+        f.write_str(self.message())
+    }
+}
+
+impl ConfigError {
+    /// What is wrong, in one sentence: what [`Display`](core::fmt::Display)
+    /// writes, and the compile error of a refused
+    /// [`Policy`](super::Policy) config.
+    #[must_use]
+    pub const fn message(self) -> &'static str {
+        match self {
             Self::NoTripPolicy => "no trip policy is on, so the breaker could never open",
             Self::RateAbove1000 => "failure_rate and slow_call_rate are permille: at most 1000",
             Self::RateWithoutWindow => "a rate policy needs a count or time window",
@@ -418,7 +428,7 @@ impl core::fmt::Display for ConfigError {
             Self::JitterTooSmall => {
                 "jitter too small to add a tick to open_duration (open_duration x jitter < 1000)"
             }
-        })
+        }
     }
 }
 
@@ -505,7 +515,7 @@ impl Config {
         self.check_ramp()
     }
 
-    const fn check_ramp(&self) -> Result<u8, ConfigError> {
+    pub(crate) const fn check_ramp(&self) -> Result<u8, ConfigError> {
         let steps = self.ramp_steps;
         if steps == 0 {
             return Ok(0);

@@ -105,6 +105,7 @@
 
 mod config;
 mod event;
+mod settings;
 mod window;
 mod word;
 
@@ -115,11 +116,14 @@ pub use config::{
 #[cfg(not(loom))]
 pub use event::EventRing;
 pub use event::{Observer, Reason, Transition};
+pub use settings::{ConfigSource, Policy, Runtime};
 pub use window::WindowStats;
 
 use crate::arith::mul_permille;
+use crate::fixed::Fixed;
 use crate::sync::{update_u32, AtomicU32, StateWord, ACQ_REL, RELAXED};
 use crate::tier::Tier;
+use settings::Settings;
 use window::{CountWindow, TimeWindow, FAILED, FILLED, SLOW};
 use word::Word;
 
@@ -281,19 +285,6 @@ pub struct Snapshot {
     pub next_transition: Option<u64>,
 }
 
-/// Precomputed config.
-struct Settings {
-    config: Config,
-    /// Ramp stages in all (steps plus the largest tier delay).
-    stages: u8,
-    /// Bits of the probe slots in use.
-    probe_mask: u16,
-    /// The longest span the mark can legitimately lie ahead of a reading:
-    /// the longest open duration with its jitter, the probe timeout or a
-    /// ramp stage, whichever is longest (the clock-fault rule).
-    horizon: u64,
-}
-
 /// A circuit breaker judging the last `WINDOW` calls and `BUCKETS` time
 /// buckets (either may be 0), reporting transitions to `O`.
 ///
@@ -303,7 +294,12 @@ struct Settings {
 /// transition (retried under contention). On targets without compare-and-swap
 /// (thumbv6m, riscv32imc) these are critical sections, as are the 64-bit
 /// words on every 32-bit target.
-pub struct Breaker<const WINDOW: usize = 0, const BUCKETS: usize = 0, O: Observer = ()> {
+pub struct Breaker<
+    const WINDOW: usize = 0,
+    const BUCKETS: usize = 0,
+    O: Observer = (),
+    C: ConfigSource = Runtime,
+> {
     /// State, generation and counters ([`word`]).
     word: StateWord,
     /// Deadline or start of the current state, in ticks: Open: when it may
@@ -332,11 +328,12 @@ pub struct Breaker<const WINDOW: usize = 0, const BUCKETS: usize = 0, O: Observe
     /// copied ticket's second report is stale even once the slot is taken
     /// again.
     probe_grants: [AtomicU32; MAX_PROBES as usize],
-    settings: Settings,
+    /// The config ([`Runtime`] or [`Fixed`]).
+    source: C,
     observer: O,
 }
 
-impl<const WINDOW: usize, const BUCKETS: usize> Breaker<WINDOW, BUCKETS, ()> {
+impl<const WINDOW: usize, const BUCKETS: usize> Breaker<WINDOW, BUCKETS, (), Runtime> {
     const_unless_loom! {
         /// A closed breaker, or why `config` is refused. Transitions are not
         /// reported anywhere; see [`Breaker::with_observer`].
@@ -346,27 +343,22 @@ impl<const WINDOW: usize, const BUCKETS: usize> Breaker<WINDOW, BUCKETS, ()> {
     }
 }
 
+impl<const WINDOW: usize, const BUCKETS: usize, P: Policy> Breaker<WINDOW, BUCKETS, (), Fixed<P>> {
+    const_unless_loom! {
+        /// A closed breaker with `P`'s config, fixed at compile time (see
+        /// [`Policy`]). An invalid config does not compile. Transitions are
+        /// not reported anywhere; see [`Breaker::fixed_with_observer`].
+        #[must_use]
+        pub fn fixed() -> Self {
+            Self::fixed_with_observer(())
+        }
+    }
+}
+
 const_unless_loom! {
     fn new_u32(value: u32) -> AtomicU32 {
         AtomicU32::new(value)
     }
-}
-
-/// [`Settings::horizon`] of `config`.
-const fn horizon(config: &Config) -> u64 {
-    let open = if config.jitter > 0 {
-        config.max_open_duration.saturating_mul(2)
-    } else {
-        config.max_open_duration
-    };
-    let mut horizon = open;
-    if config.probe_timeout > horizon {
-        horizon = config.probe_timeout;
-    }
-    if config.ramp_stage_duration > horizon {
-        horizon = config.ramp_stage_duration;
-    }
-    horizon
 }
 
 #[cfg(not(loom))]
@@ -379,9 +371,50 @@ fn new_grants() -> [AtomicU32; MAX_PROBES as usize] {
     core::array::from_fn(|_| AtomicU32::new(0))
 }
 
-impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUCKETS, O> {
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUCKETS, O, Runtime> {
+    const_unless_loom! {
+        /// A closed breaker that reports every transition to `observer`, or
+        /// why `config` is refused.
+        pub fn with_observer(config: Config, observer: O) -> Result<Self, ConfigError> {
+            match config.check(WINDOW, BUCKETS) {
+                Ok(_) => Ok(Self::build(Runtime::new(config), observer)),
+                Err(error) => {
+                    // Not dropped: a `const fn` cannot run a generic destructor
+                    // (observers are references or zero-sized in practice).
+                    core::mem::forget(observer);
+                    Err(error)
+                }
+            }
+        }
+    }
+}
+
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer, P: Policy>
+    Breaker<WINDOW, BUCKETS, O, Fixed<P>>
+{
+    /// `P::CONFIG` checked for this breaker's windows: a compile error
+    /// naming the [`ConfigError`] if it is refused.
+    const FIXED_CHECK: () = match P::CONFIG.check(WINDOW, BUCKETS) {
+        Ok(_) => (),
+        Err(error) => panic!("{}", error.message()),
+    };
+
+    const_unless_loom! {
+        /// A closed breaker with `P`'s config, fixed at compile time, that
+        /// reports every transition to `observer`. An invalid config does not
+        /// compile.
+        pub fn fixed_with_observer(observer: O) -> Self {
+            let () = Self::FIXED_CHECK;
+            Self::build(Fixed::new(), observer)
+        }
+    }
+}
+
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer, C: ConfigSource>
+    Breaker<WINDOW, BUCKETS, O, C>
+{
     /// Refuses to compile sizes above [`MAX_WINDOW`] or [`MAX_BUCKETS`];
-    /// evaluated when [`Breaker::with_observer`] is instantiated.
+    /// evaluated when a constructor is instantiated.
     const CHECK: () = {
         assert!(
             WINDOW <= MAX_WINDOW,
@@ -392,50 +425,51 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
             "Breaker<WINDOW, BUCKETS>: BUCKETS must be at most MAX_BUCKETS (1 << 15 buckets)"
         );
     };
-}
 
-impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUCKETS, O> {
     const_unless_loom! {
-        /// A closed breaker that reports every transition to `observer`, or
-        /// why `config` is refused.
-        pub fn with_observer(config: Config, observer: O) -> Result<Self, ConfigError> {
+        /// A closed breaker with the config in `source`, checked.
+        fn build(source: C, observer: O) -> Self {
             let () = Self::CHECK;
-            let stages = match config.check(WINDOW, BUCKETS) {
-                Ok(stages) => stages,
-                Err(error) => {
-                    // Not dropped: a `const fn` cannot run a generic destructor
-                    // (observers are references or zero-sized in practice).
-                    core::mem::forget(observer);
-                    return Err(error);
-                }
-            };
-            // probes ≤ 16 (checked), so the mask fits.
-            #[allow(clippy::cast_possible_truncation, clippy::arithmetic_side_effects)]
-            let probe_mask = ((1_u32 << config.probes) - 1) as u16;
-            Ok(Self {
+            Self {
                 word: StateWord::new(Word::INITIAL.0),
                 mark: StateWord::new(0),
                 healthy_since: StateWord::new(0),
                 calls: CountWindow::new(),
                 buckets: TimeWindow::new(),
                 ramp_credit: [new_u32(0), new_u32(0), new_u32(0)],
-                jitter_state: new_u32(config.jitter_seed),
+                // Zero, like every other field of a breaker whose config is
+                // fixed, so that a `static` one needs no initial value in
+                // flash (`.bss`); the seed is added at each draw.
+                jitter_state: new_u32(0),
                 probe_grants: new_grants(),
                 clock_suspect: new_u32(0),
-                settings: Settings {
-                    config,
-                    stages,
-                    probe_mask,
-                    horizon: horizon(&config),
-                },
+                source,
                 observer,
-            })
+            }
+        }
+    }
+
+    /// The config and what is precomputed from it.
+    #[inline(always)]
+    fn settings(&self) -> &Settings {
+        self.source.settings()
+    }
+
+    /// The ramp stage of a closed `word`: 0 at full traffic, and always
+    /// without a ramp (so the compiler drops the ramp's code when the config
+    /// is fixed and has none).
+    #[inline(always)]
+    fn ramp_stage(&self, word: Word) -> u8 {
+        if self.settings().stages == 0 {
+            0
+        } else {
+            word.stage()
         }
     }
 
     /// The config the breaker was built with.
-    pub const fn config(&self) -> &Config {
-        &self.settings.config
+    pub fn config(&self) -> &Config {
+        &self.settings().config
     }
 
     /// Asks to make one call of `tier` at `now`: a [`Permit`] to report its
@@ -445,7 +479,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         &self,
         now: u64,
         tier: Tier,
-    ) -> Result<Permit<'_, WINDOW, BUCKETS, O>, Rejection> {
+    ) -> Result<Permit<'_, WINDOW, BUCKETS, O, C>, Rejection> {
         let word = Word(self.word.load_acquire());
         let ticket = if word.is_closed_full() {
             Ticket {
@@ -481,7 +515,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
 
     #[inline(never)]
     fn acquire_slow(&self, mut word: Word, now: u64, tier: Tier) -> Result<Ticket, Rejection> {
-        let config = &self.settings.config;
+        let config = &self.settings().config;
         loop {
             let ticket = |probe| Ticket {
                 generation: word.generation(),
@@ -492,7 +526,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
             let next =
                 match word.state() {
                     State::Closed => {
-                        let stage = word.stage();
+                        let stage = self.ramp_stage(word);
                         if stage == 0 {
                             return Ok(ticket(0));
                         }
@@ -518,7 +552,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                         }
                         // The stage is over: on to the next, or to full traffic,
                         // where ramp failures no longer count.
-                        let (next_stage, ramp_failures) = if stage >= self.settings.stages {
+                        let (next_stage, ramp_failures) = if stage >= self.settings().stages {
                             (0, 0)
                         } else {
                             (stage.saturating_add(1), word.mid_counter())
@@ -574,7 +608,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                                 (next, Reason::ProbesTimedOut)
                             }
                         } else {
-                            let free = !in_flight & self.settings.probe_mask;
+                            let free = !in_flight & self.settings().probe_mask;
                             if free == 0 {
                                 return Err(Rejection::ProbesBusy {
                                     retry_after: timeout
@@ -628,7 +662,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     /// is stale: its stage ended as this call read the mark). With
     /// `replace`, a credit of any other tag counts as 0.
     fn ramp_admit(&self, word: Word, tier: Tier, replace: bool) -> Option<bool> {
-        let share = u32::from(self.settings.config.share(word.stage(), tier));
+        let share = u32::from(self.settings().config.share(word.stage(), tier));
         if share >= 1_000 {
             return Some(true);
         }
@@ -680,7 +714,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
                 return self.record_other(word, ticket, now, outcome);
             }
         };
-        let slow = latency > self.settings.config.slow_call_threshold;
+        let slow = latency > self.settings().config.slow_call_threshold;
         if ticket.probe != 0 {
             // A slow probe is a failed one: the dependency is not well yet.
             return self.record_probe(word, ticket, now, Some(!slow));
@@ -700,7 +734,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         if ticket.probe != 0 {
             return self.record_probe(word, ticket, now, Some(false));
         }
-        let slow = if latency > self.settings.config.slow_call_threshold {
+        let slow = if latency > self.settings().config.slow_call_threshold {
             SLOW
         } else {
             0
@@ -737,7 +771,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
             // Only a forged ticket gets here: every transition changes the generation.
             return Recorded::Stale;
         }
-        let config = &self.settings.config;
+        let config = &self.settings().config;
         let minimum = config.minimum_calls;
         let in_count = self.calls.record(code, minimum);
         let in_time = self.buckets.record(now, config.bucket_width, code, minimum);
@@ -754,13 +788,13 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     /// a policy says so; the rates are judged only if `judge_rates`.
     #[inline(never)]
     fn judge(&self, mut word: Word, now: u64, failed: bool, judge_rates: bool) -> Recorded {
-        let config = &self.settings.config;
+        let config = &self.settings().config;
         let generation = word.generation();
         loop {
             if word.state() != State::Closed || word.generation() != generation {
                 return Recorded::Counted;
             }
-            let stage = word.stage();
+            let stage = self.ramp_stage(word);
             let (run, ramp_failures) = if failed {
                 (
                     word.low_counter().saturating_add(1),
@@ -799,7 +833,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     /// The rate policy a window meets, if any.
     #[inline]
     fn rate_reason(&self) -> Option<Reason> {
-        let config = &self.settings.config;
+        let config = &self.settings().config;
         if config.failure_rate == 0 && config.slow_call_rate == 0 {
             return None;
         }
@@ -825,7 +859,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         now: u64,
         success: Option<bool>,
     ) -> Recorded {
-        let config = &self.settings.config;
+        let config = &self.settings().config;
         let Some(bit) = ticket
             .probe
             .checked_sub(1)
@@ -880,7 +914,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     /// deadline. A reading within the horizon clears the suspicion.
     fn mark_at(&self, now: u64) -> u64 {
         let mark = self.mark.load();
-        let horizon = self.settings.horizon;
+        let horizon = self.settings().horizon;
         let Some(limit) = horizon
             .checked_mul(2)
             .and_then(|twice| now.checked_add(twice))
@@ -959,9 +993,9 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     /// breaker at full traffic that has been healthy long enough, the
     /// backoff starts over.
     fn open(&self, word: Word, now: u64, from_closed: bool) -> Word {
-        let config = &self.settings.config;
+        let config = &self.settings().config;
         let mut trips = word.trips();
-        let full_traffic = from_closed && word.stage() == 0;
+        let full_traffic = from_closed && self.ramp_stage(word) == 0;
         if full_traffic
             && now.saturating_sub(self.healthy_since.load()) >= config.reset_backoff_after
         {
@@ -991,7 +1025,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
 
     /// The closed word after `word`: ramping if a ramp is configured.
     fn close(&self, word: Word, now: u64) -> Word {
-        let stage = u8::from(self.settings.stages != 0);
+        let stage = u8::from(self.settings().stages != 0);
         if stage == 0 {
             self.healthy_since.store(now);
         }
@@ -1001,7 +1035,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
 
     /// How long the `trips`-th trip in a row holds the breaker open.
     fn open_duration(&self, trips: u8) -> u64 {
-        let config = &self.settings.config;
+        let config = &self.settings().config;
         let mut duration = config.open_duration;
         for _ in 1..trips {
             if duration >= config.max_open_duration {
@@ -1029,8 +1063,9 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         let mut x = self
             .jitter_state
             .fetch_add(0x9E37_79B9, RELAXED)
-            .wrapping_add(0x9E37_79B9);
-        if !self.settings.config.jitter_reproducible {
+            .wrapping_add(0x9E37_79B9)
+            .wrapping_add(self.settings().config.jitter_seed);
+        if !self.settings().config.jitter_reproducible {
             // The address, folded to 32 bits (its low bits are alignment).
             let address = core::ptr::from_ref(self).addr() as u64;
             #[allow(clippy::cast_possible_truncation)]
@@ -1087,7 +1122,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
             }
             let next = if state == State::Closed {
                 self.calls.clear();
-                self.buckets.reset(now, self.settings.config.bucket_width);
+                self.buckets.reset(now, self.settings().config.bucket_width);
                 // Full traffic begins; the mark is unused until the next
                 // trip, which replaces it (`set_mark`), so a deadline set by
                 // a clock that read far ahead is dropped then.
@@ -1155,7 +1190,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
         &self,
         time_window: impl FnOnce(&TimeWindow<BUCKETS>, u64) -> WindowStats,
     ) -> Snapshot {
-        let config = &self.settings.config;
+        let config = &self.settings().config;
         let word = Word(self.word.load_acquire());
         let mark = self.mark.load();
         let state = word.state();
@@ -1197,8 +1232,8 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Breaker<WINDOW, BUC
     }
 }
 
-impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> core::fmt::Debug
-    for Breaker<WINDOW, BUCKETS, O>
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer, C: ConfigSource> core::fmt::Debug
+    for Breaker<WINDOW, BUCKETS, O, C>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Breaker")
@@ -1209,7 +1244,7 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> core::fmt::Debug
                 "snapshot",
                 &self.snapshot_with(|buckets, _| buckets.stats()),
             )
-            .field("config", &self.settings.config)
+            .field("config", &self.settings().config)
             .finish_non_exhaustive()
     }
 }
@@ -1219,12 +1254,20 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> core::fmt::Debug
 /// [`Permit::ignore`].
 /// Dropped without one, it is recorded as ignored (see the module docs).
 #[must_use = "a permit is for reporting the call's outcome; dropped, it counts as ignored"]
-pub struct Permit<'a, const WINDOW: usize = 0, const BUCKETS: usize = 0, O: Observer = ()> {
-    breaker: &'a Breaker<WINDOW, BUCKETS, O>,
+pub struct Permit<
+    'a,
+    const WINDOW: usize = 0,
+    const BUCKETS: usize = 0,
+    O: Observer = (),
+    C: ConfigSource = Runtime,
+> {
+    breaker: &'a Breaker<WINDOW, BUCKETS, O, C>,
     ticket: Ticket,
 }
 
-impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Permit<'_, WINDOW, BUCKETS, O> {
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer, C: ConfigSource>
+    Permit<'_, WINDOW, BUCKETS, O, C>
+{
     /// The ticket behind this permit.
     pub const fn ticket(&self) -> Ticket {
         self.ticket
@@ -1295,8 +1338,8 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Permit<'_, WINDOW, 
     }
 }
 
-impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Drop
-    for Permit<'_, WINDOW, BUCKETS, O>
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer, C: ConfigSource> Drop
+    for Permit<'_, WINDOW, BUCKETS, O, C>
 {
     fn drop(&mut self) {
         // Only a probe has anything to give back: its slot. `now` is not
@@ -1309,8 +1352,8 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> Drop
     }
 }
 
-impl<const WINDOW: usize, const BUCKETS: usize, O: Observer> core::fmt::Debug
-    for Permit<'_, WINDOW, BUCKETS, O>
+impl<const WINDOW: usize, const BUCKETS: usize, O: Observer, C: ConfigSource> core::fmt::Debug
+    for Permit<'_, WINDOW, BUCKETS, O, C>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Permit")

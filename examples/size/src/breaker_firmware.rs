@@ -1,10 +1,13 @@
-//! The part of the two breaker firmware that is the same: the config, the
+//! The part of the breaker firmware that is the same: the config, the
 //! inputs they read and the hot path (acquire, then success or failure).
 //! Included by both binaries with `#[path]`; each defines its own `static`
 //! breaker (their types differ) under the same symbol, `FAILWELL_BREAKER`,
 //! so `cargo xtask size` reads its size from the binary (`nm -S`).
 
-use failwell::breaker::{Breaker, Config, Observer, Rejection};
+// Each binary uses a part.
+#![allow(dead_code)]
+
+use failwell::breaker::{Breaker, Config, ConfigSource, Observer, Policy, Rejection};
 use failwell::Tier;
 use failwell_size::{input, output};
 
@@ -24,6 +27,30 @@ pub const CONFIG: Config = Config::new(1_000)
     .jitter(100, 1)
     .half_open(2, 3, 1, 500)
     .ramp(&[100, 250, 500], 1_000);
+
+/// The smallest useful breaker, its config fixed at compile time: trips
+/// after 5 failures in a row, then 2 probes at once (2 successes close, 1
+/// failure reopens) after a fixed open duration. No window, backoff,
+/// jitter, slow-call policy or ramp.
+pub struct Minimal;
+impl Policy for Minimal {
+    const CONFIG: Config = Config::new(1_000)
+        .trip_on_consecutive_failures(5)
+        .half_open(2, 2, 1, 500);
+}
+
+/// A count-window breaker, its config fixed at compile time: every policy
+/// of [`CONFIG`] but the time window and the ramp.
+pub struct CountWindow;
+impl Policy for CountWindow {
+    const CONFIG: Config = Config::new(1_000)
+        .trip_on_consecutive_failures(5)
+        .trip_on_failure_rate(500, 10)
+        .trip_on_slow_calls(200, 800)
+        .backoff(2_000, 60_000, 120_000)
+        .jitter(100, 1)
+        .half_open(2, 3, 1, 500);
+}
 
 /// `now` from inputs 0 and 1.
 #[inline(always)]
@@ -61,7 +88,10 @@ pub fn rejection(rejection: Rejection) -> (u32, u64) {
 /// The hot path: `try_acquire` at `now`, then a success or a failure
 /// (input 2's low bit) at the same tick; the outcome goes to outputs 0 and 1.
 #[inline(always)]
-pub fn hot<const W: usize, const B: usize, O: Observer>(breaker: &Breaker<W, B, O>, now: u64) {
+pub fn hot<const W: usize, const B: usize, O: Observer, C: ConfigSource>(
+    breaker: &Breaker<W, B, O, C>,
+    now: u64,
+) {
     let (status, detail) = match breaker.try_acquire(now, tier()) {
         Ok(permit) if input::<2>() & 1 == 0 => (permit.success(now) as u32, 0),
         Ok(permit) => (permit.failure(now) as u32 | 2, 0),

@@ -1,0 +1,26 @@
+//! The baseline plus a `static` circuit breaker whose config is fixed at
+//! compile time: a count-window breaker ([`CountWindow`]: every policy but the time window and the ramp), and only its hot path: `try_acquire`, then
+//! `success` or `failure`. Inputs are read volatile, results written
+//! volatile.
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use failwell::breaker::Breaker;
+use failwell::Fixed;
+
+#[path = "../breaker_firmware.rs"]
+mod breaker_firmware;
+#[allow(unused_imports)]
+use breaker_firmware::{hot, now, CountWindow, WINDOW};
+
+/// The breaker: no observer, the config in the type.
+#[no_mangle]
+pub static FAILWELL_BREAKER: Breaker<WINDOW, 0, (), Fixed<CountWindow>> = Breaker::fixed();
+
+#[entry]
+fn main() -> ! {
+    loop {
+        hot(&FAILWELL_BREAKER, now());
+    }
+}

@@ -27,10 +27,10 @@ use core::hint::black_box;
 
 use critical_section::Mutex;
 use failwell::breaker::{
-    Breaker, Config, ConfigError, EventRing, Observer, Outcome, Permit, Reason, Recorded,
-    Rejection, State, Ticket, Transition, WindowStats,
+    Breaker, Config, ConfigError, ConfigSource, EventRing, Observer, Outcome, Permit, Policy,
+    Reason, Recorded, Rejection, State, Ticket, Transition, WindowStats,
 };
-use failwell::Tier;
+use failwell::{Fixed, Tier};
 
 use crate::{
     irq_calls, now, pend_pendsv, run_in_interrupt, set_counter, set_irq_job, wait_for_irq_calls,
@@ -70,11 +70,15 @@ pub static BREAKER: MainBreaker = match Breaker::with_observer(CONFIG, &EVENTS) 
 };
 
 /// Two failures in a row open it for 1_000 ticks; no windows, no observer.
-/// Fed by the wrapping 32-bit counter both contexts read ([`now`]).
-static WRAP: Breaker = match Breaker::new(Config::new(1_000).trip_on_consecutive_failures(2)) {
-    Ok(breaker) => breaker,
-    Err(_) => panic!("invalid breaker config"),
-};
+struct Wrap;
+impl Policy for Wrap {
+    const CONFIG: Config = Config::new(1_000).trip_on_consecutive_failures(2);
+}
+
+/// A [`Wrap`] breaker, its config fixed at compile time (the smallest
+/// breaker firmware builds; all zero, so in `.bss`). Fed by the wrapping
+/// 32-bit counter both contexts read ([`now`]).
+static WRAP: Breaker<0, 0, (), Fixed<Wrap>> = Breaker::fixed();
 
 /// One failure opens it for 1_000 ticks plus up to 20 % jitter.
 static JITTER: Breaker =
@@ -103,8 +107,8 @@ pub fn probe_in_interrupt() {
 
 /// One call to `breaker` at `now`, reported a success at once; the outcome
 /// is kept for [`irq_outcome`].
-fn call_and_succeed<const W: usize, const B: usize, Ob: Observer>(
-    breaker: &Breaker<W, B, Ob>,
+fn call_and_succeed<const W: usize, const B: usize, Ob: Observer, C: ConfigSource>(
+    breaker: &Breaker<W, B, Ob, C>,
     now: u64,
 ) {
     let outcome = match breaker.try_acquire(now, E) {
@@ -128,8 +132,8 @@ fn call_in_interrupt(now: u64) -> Option<IrqOutcome> {
 }
 
 /// The probe slot of a permit (0: not a probe), or the rejection.
-fn slot<const W: usize, const B: usize, Ob: Observer>(
-    result: &Result<Permit<'_, W, B, Ob>, Rejection>,
+fn slot<const W: usize, const B: usize, Ob: Observer, C: ConfigSource>(
+    result: &Result<Permit<'_, W, B, Ob, C>, Rejection>,
 ) -> Result<u8, Rejection> {
     match result {
         Ok(permit) => Ok(permit.ticket().probe),
@@ -138,8 +142,8 @@ fn slot<const W: usize, const B: usize, Ob: Observer>(
 }
 
 /// Reports a success for a permit, if there is one.
-fn succeed<const W: usize, const B: usize, Ob: Observer>(
-    result: Result<Permit<'_, W, B, Ob>, Rejection>,
+fn succeed<const W: usize, const B: usize, Ob: Observer, C: ConfigSource>(
+    result: Result<Permit<'_, W, B, Ob, C>, Rejection>,
     now: u64,
 ) -> Option<Recorded> {
     result.ok().map(|permit| permit.success(now))

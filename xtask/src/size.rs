@@ -9,17 +9,26 @@
 //!
 //! - rate limiter: `limiter` (`try_acquire` and `snapshot`) and
 //!   `limiter_acquire` (`try_acquire` only);
-//! - circuit breaker: `breaker` (its whole API on a breaker with a count
-//!   window, a time window and an `EventRing` observer) and `breaker_hot`
-//!   (`try_acquire`, `success`, `failure` on a breaker with a count window).
+//! - circuit breaker, four firmware: `breaker` (its whole API on a breaker
+//!   with a count window, a time window and an `EventRing` observer) and
+//!   `breaker_hot` (`try_acquire`, `success`, `failure` on a breaker with a
+//!   count window), both with the config checked at run time and kept in the
+//!   breaker; and two with the config fixed at compile time (`Fixed<P>`,
+//!   where `P` implements `breaker::Policy`: the breaker keeps no config, its
+//!   static is all zeros, in `.bss`), calling the same hot path:
+//!   `breaker_min` (no window: failures in a row and half-open probes) and
+//!   `breaker_count` (a count window and every policy but the time window and
+//!   the ramp).
 //!
 //! It prints, per build, flash (text + data) and RAM (data + bss) of each and
 //! the deltas over the baseline, the sizes of the primitives' statics read
 //! from the binary (`nm -S`: `size_of` of their types), where the added flash
 //! goes (the added functions, grouped, and which compiler-builtins are linked
 //! and who calls them, from `nm` and `objdump`), and checks the budgets in
-//! [`FLASH_BUDGETS`] and [`BREAKER_FLASH_TARGETS`] and that each RAM delta is
-//! the primitive's own statics: no lock table or other hidden global state.
+//! [`FLASH_BUDGETS`] and the targets in [`BREAKER_FLASH_TARGETS`],
+//! [`BREAKER_MIN_FLASH_TARGETS`] and [`BREAKER_COUNT_FLASH_TARGETS`] (a miss
+//! is reported, not an error), and that each RAM delta is the primitive's
+//! own statics: no lock table or other hidden global state.
 //!
 //! `--write` replaces the text between `<!-- size:begin -->` and
 //! `<!-- size:end -->` in BENCHMARKS.md with the report, the date, the
@@ -51,6 +60,12 @@ const FLASH_BUDGETS: [(&str, u64); 2] = [("thumbv6m-none-eabi", 1024), ("thumbv7
 /// The most flash the full breaker (`breaker`) may add over the baseline.
 const BREAKER_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 3072)];
 
+/// The most flash the breakers with a config fixed at compile time,
+/// `breaker_min` and `breaker_count`, may add over the baseline, at the
+/// headline opt-level (the first of [`OPT_LEVELS`]).
+const BREAKER_MIN_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 1024)];
+const BREAKER_COUNT_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 2048)];
+
 /// The most bytes of state (the words the limiter writes) it may have.
 const STATE_BUDGET: u64 = 16;
 
@@ -77,20 +92,38 @@ const LIMITER_SYMBOL: &str = "FAILWELL_LIMITER";
 /// The same limiter with only `try_acquire` called.
 const ACQUIRE_ONLY: &str = "limiter_acquire";
 
-/// The full breaker firmware, the hot-path one, and their statics' symbols.
+/// The full breaker firmware, the hot-path one, the two with a config fixed
+/// at compile time (hot path only), and their statics' symbols (every
+/// breaker firmware names its breaker `FAILWELL_BREAKER`).
 const BREAKER: &str = "breaker";
 const BREAKER_HOT: &str = "breaker_hot";
+const BREAKER_MIN: &str = "breaker_min";
+const BREAKER_COUNT: &str = "breaker_count";
 const BREAKER_SYMBOL: &str = "FAILWELL_BREAKER";
 const EVENTS_SYMBOL: &str = "FAILWELL_EVENTS";
 
 /// The breakers' shapes in `examples/size` (`WINDOW` in
-/// `src/breaker_firmware.rs`, `BUCKETS` and the ring in `src/bin/breaker.rs`).
+/// `src/breaker_firmware.rs`, `BUCKETS` and the ring in `src/bin/breaker.rs`;
+/// `breaker_min` has no window).
 const BREAKER_WINDOW: u64 = 16;
 const BREAKER_BUCKETS: u64 = 8;
 const EVENTS_CAPACITY: u64 = 8;
 
+/// The policies (`breaker::Policy`) of `breaker_min` and `breaker_count`,
+/// in `src/breaker_firmware.rs`.
+const MIN_POLICY: &str = "Minimal";
+const COUNT_POLICY: &str = "CountWindow";
+
 /// Every binary the firmware project builds.
-const BINS: [&str; 5] = [BASELINE, LIMITER, ACQUIRE_ONLY, BREAKER, BREAKER_HOT];
+const BINS: [&str; 7] = [
+    BASELINE,
+    LIMITER,
+    ACQUIRE_ONLY,
+    BREAKER,
+    BREAKER_HOT,
+    BREAKER_MIN,
+    BREAKER_COUNT,
+];
 
 /// The section of BENCHMARKS.md that `--write` replaces.
 const BENCHMARKS: &str = "BENCHMARKS.md";
@@ -172,6 +205,12 @@ impl Binary {
     fn no_hidden_ram(&self, baseline: &Binary, statics: u64) -> bool {
         self.ram_delta(baseline) == i128::from(statics) && self.sizes.bss == baseline.sizes.bss
     }
+
+    /// The RAM delta is `statics` bytes of the primitive's own statics, all
+    /// zeros, so in `.bss`: `.data` does not grow.
+    fn no_hidden_bss(&self, baseline: &Binary, statics: u64) -> bool {
+        self.ram_delta(baseline) == i128::from(statics) && self.sizes.data == baseline.sizes.data
+    }
 }
 
 /// One target at one opt-level.
@@ -184,13 +223,18 @@ struct Row {
     acquire_only: Sizes,
     breaker: Binary,
     breaker_hot: Binary,
+    breaker_min: Binary,
+    breaker_count: Binary,
     /// `size_of::<RateLimiter>()`: the size of its static in the binary.
     limiter_size: u64,
-    /// `size_of` of the full breaker, of the hot-path breaker, and of the
-    /// event ring: the sizes of their statics.
+    /// `size_of` of the full breaker, of the hot-path breaker, of the event
+    /// ring, and of the two breakers with a config fixed at compile time: the
+    /// sizes of their statics.
     breaker_size: u64,
     hot_size: u64,
     events_size: u64,
+    min_size: u64,
+    count_size: u64,
 }
 
 impl Row {
@@ -252,6 +296,29 @@ impl Row {
     fn breaker_verdict(&self) -> String {
         match self.breaker_target() {
             Some(budget) if self.breaker.flash_delta(&self.baseline) < i128::from(budget) => {
+                format!("< {budget} B: meets")
+            }
+            Some(budget) => format!("< {budget} B: MISSES"),
+            None => "-".to_owned(),
+        }
+    }
+
+    /// The target in `targets` for this row's target, at the headline
+    /// opt-level only.
+    fn fixed_target(&self, targets: &[(&str, u64)]) -> Option<u64> {
+        if Some(&self.opt_level) != OPT_LEVELS.first() {
+            return None;
+        }
+        targets
+            .iter()
+            .find(|(target, _)| *target == self.target)
+            .map(|(_, budget)| *budget)
+    }
+
+    /// "< 1024 B: meets" for `binary` against `targets`, or "-" without one.
+    fn fixed_verdict(&self, binary: &Binary, targets: &[(&str, u64)]) -> String {
+        match self.fixed_target(targets) {
+            Some(budget) if binary.flash_delta(&self.baseline) < i128::from(budget) => {
                 format!("< {budget} B: meets")
             }
             Some(budget) => format!("< {budget} B: MISSES"),
@@ -323,10 +390,14 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
                 acquire_only: sizes(&tools.size, &release.join(ACQUIRE_ONLY))?,
                 breaker: measure(BREAKER)?,
                 breaker_hot: measure(BREAKER_HOT)?,
+                breaker_min: measure(BREAKER_MIN)?,
+                breaker_count: measure(BREAKER_COUNT)?,
                 limiter_size: symbol_size(&nm, &release.join(LIMITER), LIMITER_SYMBOL)?,
                 breaker_size: symbol_size(&nm, &release.join(BREAKER), BREAKER_SYMBOL)?,
                 hot_size: symbol_size(&nm, &release.join(BREAKER_HOT), BREAKER_SYMBOL)?,
                 events_size: symbol_size(&nm, &release.join(BREAKER), EVENTS_SYMBOL)?,
+                min_size: symbol_size(&nm, &release.join(BREAKER_MIN), BREAKER_SYMBOL)?,
+                count_size: symbol_size(&nm, &release.join(BREAKER_COUNT), BREAKER_SYMBOL)?,
             });
         }
     }
@@ -483,10 +554,11 @@ fn align_up(value: u64, align: u64) -> u64 {
     value.div_ceil(align).saturating_mul(align)
 }
 
-/// `size_of::<Breaker<window, buckets, O>>()` on 32-bit Arm, from the
+/// `size_of::<Breaker<window, buckets, O, C>>()` on 32-bit Arm, from the
 /// layout in core/src/breaker (u64 aligned to 8), with `observer` bytes for
-/// `O`; and the same as a sum, in words.
-fn breaker_layout(window: u64, buckets: u64, observer: u64) -> (u64, String) {
+/// `O` and, if `runtime`, the config kept in the breaker (`C` is `Runtime`;
+/// `Fixed<P>` is zero-sized); and the same as a sum, in words.
+fn breaker_layout(window: u64, buckets: u64, observer: u64, runtime: bool) -> (u64, String) {
     // The state word, the deadline (`mark`) and the healthy-since word.
     let words = 24;
     // N one-byte slots, a 4-byte cursor, one 8-byte packed sums word.
@@ -499,18 +571,28 @@ fn breaker_layout(window: u64, buckets: u64, observer: u64) -> (u64, String) {
     // `Config` (96 B: seven u64, three u32, eight u16 and the ramp's four,
     // four u8, a bool, three two-byte tier policies) and the precomputed
     // horizon (8), probe mask (2) and stage count (1), padded.
-    let settings = 112;
+    // A `Fixed<P>` breaker keeps none of it.
+    let settings = if runtime { 112 } else { 0 };
     let total = align_up(words + count + time + counters + settings + observer, 8);
     let text = format!(
         "{words} (three 8-byte words: state, deadline, healthy since) + {count} (count \
-         window: {window} one-byte slots, 4 cursor, 8 packed sums{}) + {time} (time window: 8 \
+         window: {} one-byte slots, 4 cursor, 8 packed sums{}) + {time} (time window: 8 \
          head, {buckets} × 8 per bucket, 8 packed sums) + {counters} (three ramp credits, jitter \
-         counter, clock-fault flag, 16 probe grant words) + {settings} (the config, 96, and 11 \
-         precomputed bytes, padded){} = {total}",
+         counter, clock-fault flag, 16 probe grant words){}{} = {total}",
+        if window == 0 {
+            "no".to_owned()
+        } else {
+            window.to_string()
+        },
         if count > window + 4 + 8 {
             ", padded"
         } else {
             ""
+        },
+        if runtime {
+            format!(" + {settings} (the config, 96, and 11 precomputed bytes, padded)")
+        } else {
+            String::new()
         },
         if observer > 0 {
             format!(" + {observer} (the observer: a reference)")
@@ -675,23 +757,68 @@ fn breakdown(row: &Row, binary: &Binary, name: &str) -> String {
     )
 }
 
-/// The circuit breaker's table and verdicts, in markdown.
+/// A breaker firmware with a config fixed at compile time, for the report:
+/// its name, what it is, its flash targets, and its measurements in a row.
+struct FixedFirmware {
+    name: &'static str,
+    what: &'static str,
+    targets: &'static [(&'static str, u64)],
+    pick: fn(&Row) -> &Binary,
+}
+
+/// `breaker_min` and `breaker_count`.
+const FIXED: [FixedFirmware; 2] = [
+    FixedFirmware {
+        name: BREAKER_MIN,
+        what: "the smallest breaker, its config fixed at compile time",
+        targets: &BREAKER_MIN_FLASH_TARGETS,
+        pick: |row| &row.breaker_min,
+    },
+    FixedFirmware {
+        name: BREAKER_COUNT,
+        what: "a count window, its config fixed at compile time",
+        targets: &BREAKER_COUNT_FLASH_TARGETS,
+        pick: |row| &row.breaker_count,
+    },
+];
+
+/// "meets it", or "**misses it** by N B", for a flash delta against a target
+/// of under `budget` bytes.
+fn target_outcome(delta: i128, budget: u64) -> String {
+    if delta < i128::from(budget) {
+        "meets it".to_owned()
+    } else {
+        format!("**misses it** by {} B", delta - i128::from(budget) + 1)
+    }
+}
+
+/// The circuit breaker's tables and verdicts, in markdown.
 fn breaker_report(rows: &[Row]) -> String {
+    let min_type = format!("Breaker<0, 0, (), Fixed<{MIN_POLICY}>>");
+    let count_type = format!("Breaker<{BREAKER_WINDOW}, 0, (), Fixed<{COUNT_POLICY}>>");
     let mut out = String::new();
     out.push_str("### Circuit breaker\n\n");
     out.push_str(&format!(
-        "Breaker firmware against the same baseline, from one module \
-         (`examples/size/src/breaker_firmware.rs`): `{BREAKER}` calls the whole API on a \
+        "Four breaker firmware against the same baseline, from one module \
+         (`examples/size/src/breaker_firmware.rs`). Two keep their config in the breaker, \
+         checked at run time: `{BREAKER}` calls the whole API on a \
          `static Breaker<{BREAKER_WINDOW}, {BREAKER_BUCKETS}, &EventRing<{EVENTS_CAPACITY}>>` \
          (a count window of {BREAKER_WINDOW} calls, a time window of {BREAKER_BUCKETS} buckets, \
          every trip policy, backoff with jitter, probes, a ramp): `try_acquire` and `acquire`, \
          every outcome (success, failure, latency, ignore, a dropped permit, `record`), \
          `force_open`, `disable`, `reset`, `snapshot`, and drains the `EventRing` it reports \
          to; `{BREAKER_HOT}` calls only `try_acquire`, `success` and `failure` on a `static \
-         Breaker<{BREAKER_WINDOW}, 0>` (a count window, no observer). Flash = text + data: the \
-         code (text, with read-only data) plus the initial values of the statics, copied to RAM \
-         at start-up (the config, and the ring's sequence numbers); code = text alone. RAM = \
-         data + bss. Bytes, over the baseline.\n\n"
+         Breaker<{BREAKER_WINDOW}, 0>` (a count window, no observer). Two have their config \
+         fixed at compile time (`Fixed<P>`, where `P` implements `breaker::Policy`): the \
+         compiler folds every test of the config, so the policies it leaves off cost no code, \
+         and the breaker keeps no config, so its `static` is all zeros, in `.bss`. They call \
+         the same hot path: `{BREAKER_MIN}` on a `static {min_type}` (no window: failures in a \
+         row and half-open probes; no backoff, jitter, slow calls or ramp), `{BREAKER_COUNT}` \
+         on a `static {count_type}` (a count window of {BREAKER_WINDOW} calls and every policy \
+         but the time window and the ramp). Flash = text + data: the code (text, with \
+         read-only data) plus the initial values of the statics, copied to RAM at start-up \
+         (the config, and the ring's sequence numbers; none for the fixed configs); code = \
+         text alone. RAM = data + bss. Bytes, over the baseline.\n\n"
     ));
     out.push_str(&format!(
         "| target | opt-level | `{BREAKER}` flash | `{BREAKER}` RAM | Δ flash | Δ code | Δ RAM \
@@ -718,7 +845,40 @@ fn breaker_report(rows: &[Row]) -> String {
     }
     out.push('\n');
 
+    out.push_str(&format!(
+        "The two with a config fixed at compile time (their flash targets are at opt-level \
+         \"{}\"):\n\n",
+        OPT_LEVELS.first().copied().unwrap_or_default(),
+    ));
+    out.push_str(&format!(
+        "| target | opt-level | `{BREAKER_MIN}` Δ flash | Δ code | Δ RAM \
+         | flash target (`{BREAKER_MIN}`) | `{BREAKER_COUNT}` Δ flash | Δ code | Δ RAM \
+         | flash target (`{BREAKER_COUNT}`) |\n"
+    ));
+    out.push_str("|---|---|--:|--:|--:|---|--:|--:|--:|---|\n");
+    for row in rows {
+        let (min, count, base) = (&row.breaker_min, &row.breaker_count, &row.baseline);
+        out.push_str(&format!(
+            "| `{}` ({}) | \"{}\" | {:+} | {:+} | {:+} | {} | {:+} | {:+} | {:+} | {} |\n",
+            row.target,
+            row.core,
+            row.opt_level,
+            min.flash_delta(base),
+            min.text_delta(base),
+            min.ram_delta(base),
+            row.fixed_verdict(min, &BREAKER_MIN_FLASH_TARGETS),
+            count.flash_delta(base),
+            count.text_delta(base),
+            count.ram_delta(base),
+            row.fixed_verdict(count, &BREAKER_COUNT_FLASH_TARGETS),
+        ));
+    }
+    out.push('\n');
+
     let headline = headline(rows);
+    let initial_values = |row: &Row, binary: &Binary| {
+        i128::from(binary.sizes.data) - i128::from(row.baseline.sizes.data)
+    };
     for (target, budget) in BREAKER_FLASH_TARGETS {
         for row in headline.iter().filter(|row| row.target == target) {
             let full = row.breaker.flash_delta(&row.baseline);
@@ -728,14 +888,29 @@ fn breaker_report(rows: &[Row]) -> String {
                  path alone (`{BREAKER_HOT}`) adds {} B ({} B of code).\n",
                 row.opt_level,
                 row.breaker.text_delta(&row.baseline),
-                i128::from(row.breaker.sizes.data) - i128::from(row.baseline.sizes.data),
-                if full < i128::from(budget) {
-                    "meets it".to_owned()
-                } else {
-                    format!("**misses it** by {} B", full - i128::from(budget) + 1)
-                },
+                initial_values(row, &row.breaker),
+                target_outcome(full, budget),
                 row.breaker_hot.flash_delta(&row.baseline),
                 row.breaker_hot.text_delta(&row.baseline),
+            ));
+        }
+    }
+    for fixed in &FIXED {
+        for row in &headline {
+            let Some(budget) = row.fixed_target(fixed.targets) else {
+                continue;
+            };
+            let (name, what, binary) = (fixed.name, fixed.what, (fixed.pick)(row));
+            let delta = binary.flash_delta(&row.baseline);
+            out.push_str(&format!(
+                "- Flash: `{name}` ({what}; hot path only) adds {delta} B on `{}` at opt-level \
+                 \"{}\" ({} B of code, {} B of initial values); the target is under {budget} B: \
+                 {}.\n",
+                row.target,
+                row.opt_level,
+                binary.text_delta(&row.baseline),
+                initial_values(row, binary),
+                target_outcome(delta, budget),
             ));
         }
     }
@@ -743,18 +918,29 @@ fn breaker_report(rows: &[Row]) -> String {
         for row in headline.iter().filter(|row| row.target == *target) {
             out.push_str(&breakdown(row, &row.breaker, BREAKER));
             out.push_str(&breakdown(row, &row.breaker_hot, BREAKER_HOT));
+            for fixed in &FIXED {
+                if row.fixed_target(fixed.targets).is_some() {
+                    out.push_str(&breakdown(row, (fixed.pick)(row), fixed.name));
+                }
+            }
         }
     }
 
-    let (full_expected, full_layout) = breaker_layout(BREAKER_WINDOW, BREAKER_BUCKETS, 4);
-    let (hot_expected, hot_layout) = breaker_layout(BREAKER_WINDOW, 0, 0);
+    let (full_expected, full_layout) = breaker_layout(BREAKER_WINDOW, BREAKER_BUCKETS, 4, true);
+    let (hot_expected, hot_layout) = breaker_layout(BREAKER_WINDOW, 0, 0, true);
+    let (min_expected, min_layout) = breaker_layout(0, 0, 0, false);
+    let (count_expected, count_layout) = breaker_layout(BREAKER_WINDOW, 0, 0, false);
     let events_expected = events_layout(EVENTS_CAPACITY);
     let full_sizes: Vec<u64> = rows.iter().map(|row| row.breaker_size).collect();
     let hot_sizes: Vec<u64> = rows.iter().map(|row| row.hot_size).collect();
     let events_sizes: Vec<u64> = rows.iter().map(|row| row.events_size).collect();
+    let min_sizes: Vec<u64> = rows.iter().map(|row| row.min_size).collect();
+    let count_sizes: Vec<u64> = rows.iter().map(|row| row.count_size).collect();
     let full_size = full_sizes.first().copied().unwrap_or(0);
     let hot_size = hot_sizes.first().copied().unwrap_or(0);
     let events_size = events_sizes.first().copied().unwrap_or(0);
+    let min_size = min_sizes.first().copied().unwrap_or(0);
+    let count_size = count_sizes.first().copied().unwrap_or(0);
     let agrees = |measured: u64, expected: u64| {
         if measured == expected {
             "as measured".to_owned()
@@ -778,26 +964,61 @@ fn breaker_report(rows: &[Row]) -> String {
         agrees(hot_size, hot_expected),
         agrees(events_size, events_expected),
     ));
-    let hidden: Vec<String> = rows
-        .iter()
-        .filter(|row| {
-            !row.breaker.no_hidden_ram(
-                &row.baseline,
-                row.breaker_size.saturating_add(row.events_size),
-            ) || !row.breaker_hot.no_hidden_ram(&row.baseline, row.hot_size)
-        })
-        .map(|row| format!("`{}` \"{}\"", row.target, row.opt_level))
-        .collect();
+    out.push_str(&format!(
+        "- `size_of` of the breakers with a config fixed at compile time, read from the \
+         binaries (`nm -S {BREAKER_SYMBOL}`): `{min_type}` {min_size} B{}, `{count_type}` \
+         {count_size} B{}: no config (`Fixed<P>` is zero-sized; the config is a constant in \
+         the code). Layout: {min_layout} ({}); {count_layout} ({}).\n",
+        same_everywhere(&min_sizes),
+        same_everywhere(&count_sizes),
+        agrees(min_size, min_expected),
+        agrees(count_size, count_expected),
+    ));
+    let mut hidden: Vec<String> = Vec::new();
+    for row in rows {
+        let base = &row.baseline;
+        let checks = [
+            (
+                BREAKER,
+                row.breaker
+                    .no_hidden_ram(base, row.breaker_size.saturating_add(row.events_size)),
+            ),
+            (
+                BREAKER_HOT,
+                row.breaker_hot.no_hidden_ram(base, row.hot_size),
+            ),
+            (
+                BREAKER_MIN,
+                row.breaker_min.no_hidden_bss(base, row.min_size),
+            ),
+            (
+                BREAKER_COUNT,
+                row.breaker_count.no_hidden_bss(base, row.count_size),
+            ),
+        ];
+        for (name, holds) in checks {
+            if !holds {
+                hidden.push(format!(
+                    "`{name}` on `{}` \"{}\"",
+                    row.target, row.opt_level
+                ));
+            }
+        }
+    }
     if hidden.is_empty() {
-        out.push_str(
+        out.push_str(&format!(
             "- No hidden global RAM, no lock table: on every target the RAM delta equals the \
-             breaker's own `static` (and the ring's), and `.bss` does not grow: on \
+             breaker's own `static` (and the ring's): in `.data` for `{BREAKER}` and \
+             `{BREAKER_HOT}`, and `.bss` does not grow; in `.bss` for `{BREAKER_MIN}` and \
+             `{BREAKER_COUNT}` (all zeros), and `.data` does not grow. On \
              `thumbv6m-none-eabi` portable-atomic's fallback for the 8- and 32-bit atomics is \
-             the firmware's critical section, with no state of its own.",
-        );
+             the firmware's critical section, with no state of its own."
+        ));
     } else {
         out.push_str(&format!(
-            "- **Hidden RAM**: the RAM delta exceeds the breaker's own statics on {}.",
+            "- **Hidden RAM**: the RAM delta is not just the breaker's own statics (in `.data` \
+             for `{BREAKER}` and `{BREAKER_HOT}`, in `.bss` for `{BREAKER_MIN}` and \
+             `{BREAKER_COUNT}`) for {}.",
             hidden.join(", ")
         ));
     }

@@ -1148,3 +1148,23 @@ fn output(command: &mut Command) -> Result<String, Failure> {
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{breaker_layout, target_outcome};
+
+    #[test]
+    fn layouts_match_the_measured_sizes() {
+        assert_eq!(breaker_layout(16, 8, 4, true).0, 336);
+        assert_eq!(breaker_layout(16, 0, 0, true).0, 272);
+        assert_eq!(breaker_layout(0, 0, 0, false).0, 144);
+        assert_eq!(breaker_layout(16, 0, 0, false).0, 160);
+    }
+
+    #[test]
+    fn a_target_is_met_only_under_it() {
+        assert_eq!(target_outcome(1023, 1024), "meets it");
+        assert_eq!(target_outcome(1024, 1024), "**misses it** by 1 B");
+        assert_eq!(target_outcome(2576, 1024), "**misses it** by 1553 B");
+    }
+}

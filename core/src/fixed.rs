@@ -1,11 +1,12 @@
 //! Configs fixed at compile time.
 //!
-//! Every primitive takes its config in one of two places, chosen by a type
-//! parameter: checked at run time and kept in the object (the default, and
-//! what the C ABI uses), or fixed at compile time by a type, [`Fixed<P>`],
-//! where `P` implements the primitive's `Policy` trait (for the breaker,
-//! [`breaker::Policy`](crate::breaker::Policy)). The code is the same
-//! either way. With the config a constant, the compiler folds every test of
+//! A primitive with a `Policy` trait (today the circuit breaker,
+//! [`breaker::Policy`](crate::breaker::Policy); each new primitive gets
+//! one) takes its config in one of two places, chosen by a type parameter:
+//! checked at run time and kept in the object (the default, and what the C
+//! ABI uses), or fixed at compile time by a type, [`Fixed<P>`], where `P`
+//! implements the primitive's `Policy` trait. The code is the same either
+//! way. With the config a constant, the compiler folds every test of
 //! it, so the policies a config leaves off cost no flash, and the object
 //! keeps no copy of the config. An invalid fixed config is a compile error.
 

@@ -325,40 +325,43 @@ typedef struct FAILWELL_ALIGNED(8) {
   uint64_t opaque[FAILWELL_BREAKER_WORDS];
 } failwell_breaker_t;
 
-// Leave to make one call, from `failwell_breaker_acquire`: hold it until
-// the call's outcome is known, then pass it to exactly one of
+// Leave to make one call, from a `failwell_*_acquire` function: hold it
+// until the call's outcome is known, then pass it to exactly one of the
+// issuing object's report functions (for a breaker,
 // `failwell_breaker_success`, `_failure`, `_latency`, `_failure_latency`
-// or `_ignore`.
+// or `_ignore`).
 //
 // Write none of its fields. Reporting marks this struct spent, so
 // reporting it again is FAILWELL_PERMIT_SPENT. A *copy* made before the
-// first report is not marked: a copy of a closed-state permit reported
-// again counts a second time, and a copy of a probe's permit is caught
-// (FAILWELL_PERMIT_STALE) only while no newer probe holds its slot. Do not
-// report copies.
+// first report is not marked: a copy of a breaker's closed-state permit
+// reported again counts a second time, and a copy of a probe's permit is
+// caught (FAILWELL_PERMIT_STALE) only while no newer probe holds its slot.
+// Do not report copies.
 //
-// Report every permit, `failwell_breaker_ignore` if the call was abandoned:
-// a closed-state permit never reported counts nowhere, but a probe's holds
-// its probe slot until probe_timeout and then counts as a failed probe.
-// Report it when the call ends: the generation it carries is 20 bits, so a
-// permit held across an exact multiple of 2^20 transitions (9.7 hours of a
-// breaker flapping with a 100 ms open duration) is taken for current
-// rather than FAILWELL_PERMIT_STALE; holding one that long is outside the
-// contract.
+// Report every permit (`failwell_breaker_ignore` if the call was
+// abandoned): a breaker's closed-state permit never reported counts
+// nowhere, but a probe's holds its probe slot until probe_timeout and then
+// counts as a failed probe. Report it when the call ends: a breaker's
+// generation in it is 20 bits, so a permit held across an exact multiple
+// of 2^20 transitions (9.7 hours of a breaker flapping with a 100 ms open
+// duration) is taken for current rather than FAILWELL_PERMIT_STALE;
+// holding one that long is outside the contract.
 //
-// A permit is bound to the breaker (and its address) that issued it;
+// A permit is bound to the object (and its address) that issued it;
 // anything else is refused with FAILWELL_PERMIT_INVALID. One thread at a
 // time may use a given permit struct.
 typedef struct {
-  // `now` when the call was admitted (the latency of
-  // `failwell_breaker_success` is measured from it).
+  // `now` when the call was admitted (a breaker's
+  // `failwell_breaker_success` measures the latency from it).
   uint64_t acquired_at;
-  // The breaker's generation (bits 0..20), the probe slot plus one
-  // (bits 20..25; 0 for a call that is not a probe), the probe's grant
-  // number (bits 25..31) and, once reported, the spent flag (bit 31).
+  // The issuing primitive's fields (bits 0..31; a breaker's: its
+  // generation in bits 0..20, the probe slot plus one in bits 20..25, 0
+  // for a call that is not a probe, and the probe's grant number in bits
+  // 25..31) and, once reported, the spent flag (bit 31).
   uint32_t ticket;
-  // Keyed hash of the breaker's address, `ticket` and `acquired_at`;
-  // never 0, so a permit whose check is 0 is always refused.
+  // Keyed hash of the issuing object's address, `ticket` and
+  // `acquired_at`; never 0, so a permit whose check is 0 is always
+  // refused.
   uint32_t check;
 } failwell_permit_t;
 

@@ -7,16 +7,13 @@
 //!
 //! # Permits
 //!
-//! An admitted call gets a [`failwell_permit_t`], a small struct the caller
-//! holds until it reports the outcome. Its `check` field is a keyed hash of
-//! the breaker's address, the ticket and `acquired_at`, so a permit that was
-//! never issued (uninitialised, zeroed, corrupted, forged, or issued by
-//! another breaker) is refused with `FAILWELL_PERMIT_INVALID` rather than
-//! counted. Reporting marks the caller's struct spent (with a fresh check),
-//! so reporting the same struct again is `FAILWELL_PERMIT_SPENT`.
-//!
-//! The check detects mistakes, not malice: C code can write anything
-//! anywhere, and the key is the same in every process.
+//! An admitted call gets a [`failwell_permit_t`], the permit every door
+//! issues (`permit.rs`: the check keyed to the breaker's address that
+//! refuses a never-issued or foreign permit with `FAILWELL_PERMIT_INVALID`,
+//! and the spent mark that makes a second report `FAILWELL_PERMIT_SPENT`).
+//! Its fields are the breaker's [`Ticket`]: generation, probe slot and grant
+//! number; a report of a ticket from an earlier generation, or of a probe
+//! already reported, is `FAILWELL_PERMIT_STALE`.
 
 use failwell::breaker::{
     self, Breaker, Config, Outcome, Recorded, Rejection, State, Ticket, TierPolicy, WindowStats,
@@ -26,6 +23,7 @@ use failwell::Tier;
 use crate::failwell_status_t::{self, *};
 use crate::failwell_tier_t;
 use crate::object::{self, assert_storage_fits, write_opt, write_out, Object};
+use crate::permit::{self, failwell_permit_t};
 
 /// Calls in the breaker's count window: rates are judged over the last this
 /// many calls (as well as over the time buckets).
@@ -296,46 +294,7 @@ impl core::fmt::Debug for failwell_breaker_snapshot_t {
     }
 }
 
-/// Leave to make one call, from `failwell_breaker_acquire`: hold it until
-/// the call's outcome is known, then pass it to exactly one of
-/// `failwell_breaker_success`, `_failure`, `_latency`, `_failure_latency`
-/// or `_ignore`.
-///
-/// Write none of its fields. Reporting marks this struct spent, so
-/// reporting it again is FAILWELL_PERMIT_SPENT. A *copy* made before the
-/// first report is not marked: a copy of a closed-state permit reported
-/// again counts a second time, and a copy of a probe's permit is caught
-/// (FAILWELL_PERMIT_STALE) only while no newer probe holds its slot. Do not
-/// report copies.
-///
-/// Report every permit, `failwell_breaker_ignore` if the call was abandoned:
-/// a closed-state permit never reported counts nowhere, but a probe's holds
-/// its probe slot until probe_timeout and then counts as a failed probe.
-/// Report it when the call ends: the generation it carries is 20 bits, so a
-/// permit held across an exact multiple of 2^20 transitions (9.7 hours of a
-/// breaker flapping with a 100 ms open duration) is taken for current
-/// rather than FAILWELL_PERMIT_STALE; holding one that long is outside the
-/// contract.
-///
-/// A permit is bound to the breaker (and its address) that issued it;
-/// anything else is refused with FAILWELL_PERMIT_INVALID. One thread at a
-/// time may use a given permit struct.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct failwell_permit_t {
-    /// `now` when the call was admitted (the latency of
-    /// `failwell_breaker_success` is measured from it).
-    pub acquired_at: u64,
-    /// The breaker's generation (bits 0..20), the probe slot plus one
-    /// (bits 20..25; 0 for a call that is not a probe), the probe's grant
-    /// number (bits 25..31) and, once reported, the spent flag (bit 31).
-    pub ticket: u32,
-    /// Keyed hash of the breaker's address, `ticket` and `acquired_at`;
-    /// never 0, so a permit whose check is 0 is always refused.
-    pub check: u32,
-}
-
-/// Ticket bits: the generation.
+/// Ticket bits of a breaker permit: the generation.
 const TICKET_GENERATION: u32 = (1 << 20) - 1;
 /// Ticket bits: where the probe slot plus one starts, and how many bits it has.
 const TICKET_PROBE_SHIFT: u32 = 20;
@@ -343,87 +302,33 @@ const TICKET_PROBE_MASK: u32 = 0b1_1111;
 /// Ticket bits: where the probe's grant number starts, and its bits.
 const TICKET_GRANT_SHIFT: u32 = 25;
 const TICKET_GRANT_MASK: u32 = 0b11_1111;
-/// Ticket bit: reported already.
-const TICKET_SPENT: u32 = 1 << 31;
-// Every ticket bit has a meaning.
+// Every ticket bit but the spent flag is the breaker's.
 const _: () = assert!(
     TICKET_GENERATION
         | TICKET_PROBE_MASK << TICKET_PROBE_SHIFT
         | TICKET_GRANT_MASK << TICKET_GRANT_SHIFT
-        | TICKET_SPENT
-        == u32::MAX
+        == permit::FIELDS
 );
 
 // The probe field holds 0..=MAX_PROBES.
 const _: () = assert!(FAILWELL_BREAKER_MAX_PROBES as u32 <= TICKET_PROBE_MASK);
 
-/// The key of the permit check.
-const PERMIT_KEY: u64 = 0x6661_696c_7765_6c6c; // "failwell"
-
-/// A 64-bit finaliser (MurmurHash3's fmix64): every input bit affects every
-/// output bit.
-const fn mix(mut x: u64) -> u64 {
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
-    x ^ x >> 33
-}
-
-/// The check of a permit with `ticket` and `acquired_at` issued by the
-/// breaker at `address`. Never 0, so a zeroed permit is never valid.
-fn permit_check(address: usize, ticket: u32, acquired_at: u64) -> u32 {
-    // usize is at most 64 bits on every target Rust supports.
-    let address = u64::try_from(address).unwrap_or(u64::MAX);
-    // An odd multiplier spreads the ticket over 64 bits, one-to-one.
-    let spread = u64::from(ticket).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let x = mix(mix(address ^ PERMIT_KEY ^ spread) ^ acquired_at);
-    // The top half; the shift leaves 32 bits, so the conversion is exact.
-    let check = u32::try_from(x >> 32).unwrap_or(u32::MAX);
-    if check == 0 {
-        1
-    } else {
-        check
-    }
-}
-
-/// The permit for `ticket`, issued by the breaker at `address`.
-fn issue(address: usize, ticket: Ticket) -> failwell_permit_t {
-    let bits = ticket.generation & TICKET_GENERATION
+/// A breaker's ticket as permit fields.
+fn ticket_fields(ticket: Ticket) -> u32 {
+    ticket.generation & TICKET_GENERATION
         | (u32::from(ticket.probe) & TICKET_PROBE_MASK) << TICKET_PROBE_SHIFT
-        | (u32::from(ticket.grant) & TICKET_GRANT_MASK) << TICKET_GRANT_SHIFT;
-    failwell_permit_t {
-        acquired_at: ticket.acquired_at,
-        ticket: bits,
-        check: permit_check(address, bits, ticket.acquired_at),
-    }
+        | (u32::from(ticket.grant) & TICKET_GRANT_MASK) << TICKET_GRANT_SHIFT
 }
 
-/// The ticket of an unspent `permit` issued by the breaker at `address`.
-fn redeem(address: usize, permit: &failwell_permit_t) -> Result<Ticket, failwell_status_t> {
-    if permit.check != permit_check(address, permit.ticket, permit.acquired_at) {
-        return Err(FAILWELL_PERMIT_INVALID);
-    }
-    if permit.ticket & TICKET_SPENT != 0 {
-        return Err(FAILWELL_PERMIT_SPENT);
-    }
-    let probe = permit.ticket >> TICKET_PROBE_SHIFT & TICKET_PROBE_MASK;
-    let grant = permit.ticket >> TICKET_GRANT_SHIFT & TICKET_GRANT_MASK;
-    Ok(Ticket {
-        generation: permit.ticket & TICKET_GENERATION,
+/// The ticket that permit fields (and `acquired_at`) describe.
+fn ticket_of(fields: u32, acquired_at: u64) -> Ticket {
+    let probe = fields >> TICKET_PROBE_SHIFT & TICKET_PROBE_MASK;
+    let grant = fields >> TICKET_GRANT_SHIFT & TICKET_GRANT_MASK;
+    Ticket {
+        generation: fields & TICKET_GENERATION,
         probe: u8::try_from(probe).unwrap_or(u8::MAX),
         grant: u8::try_from(grant).unwrap_or(u8::MAX),
-        acquired_at: permit.acquired_at,
-    })
-}
-
-/// `permit`, marked spent (with the check that goes with it).
-fn spent(address: usize, permit: &failwell_permit_t) -> failwell_permit_t {
-    let ticket = permit.ticket | TICKET_SPENT;
-    failwell_permit_t {
-        acquired_at: permit.acquired_at,
-        ticket,
-        check: permit_check(address, ticket, permit.acquired_at),
+        acquired_at,
     }
 }
 
@@ -616,7 +521,11 @@ pub unsafe extern "C" fn failwell_breaker_acquire(
             return Err(FAILWELL_NULL_POINTER);
         }
         let (result, issued, wait) = match b.acquire(now, tier) {
-            Ok(ticket) => (Ok(()), issue(breaker as usize, ticket), 0),
+            Ok(ticket) => (
+                Ok(()),
+                permit::issue(breaker as usize, ticket_fields(ticket), ticket.acquired_at),
+                0,
+            ),
             Err(rejection) => {
                 let (status, wait) = match rejection {
                     Rejection::Open { retry_after } => (FAILWELL_BREAKER_OPEN, retry_after),
@@ -652,20 +561,14 @@ unsafe fn report(
     status((|| {
         // SAFETY: readable per the contract; `get` checks the rest.
         let b = &unsafe { object::get::<PaddedBreaker>(breaker) }?.breaker;
-        if permit.is_null() {
-            return Err(FAILWELL_NULL_POINTER);
-        }
-        // SAFETY: non-null, valid for reads per the contract; any bit pattern
-        // is a `failwell_permit_t` (plain integers), and the read is unaligned.
-        let held = unsafe { permit.read_unaligned() };
-        let ticket = redeem(breaker as usize, &held)?;
-        let recorded = b.record(ticket, now, outcome);
-        // SAFETY: as the read above; the permit is the caller's, used by one
-        // thread at a time per the contract.
-        unsafe { permit.write_unaligned(spent(breaker as usize, &held)) };
-        match recorded {
-            Recorded::Counted => Ok(()),
-            Recorded::Stale => Err(FAILWELL_PERMIT_STALE),
+        // SAFETY: NULL or valid for reads and writes per the contract.
+        unsafe {
+            permit::spend(permit, breaker as usize, |fields, acquired_at| {
+                match b.record(ticket_of(fields, acquired_at), now, outcome) {
+                    Recorded::Counted => Ok(()),
+                    Recorded::Stale => Err(FAILWELL_PERMIT_STALE),
+                }
+            })
         }
     })())
 }
@@ -920,39 +823,16 @@ mod tests {
     }
 
     #[test]
-    fn permits_round_trip_and_are_bound_to_their_breaker() {
-        let address = 0x1000;
+    fn tickets_round_trip_through_permit_fields() {
         for t in [
             ticket(0, 0, 0),
             ticket(TICKET_GENERATION, 16, u64::MAX),
             ticket(12_345, 3, 1 << 40),
         ] {
-            let permit = issue(address, t);
-            assert_eq!(redeem(address, &permit), Ok(t));
-            assert_ne!(permit.check, 0);
-            let done = spent(address, &permit);
-            assert_eq!(redeem(address, &done), Err(FAILWELL_PERMIT_SPENT));
-            // Another breaker, or a flipped bit anywhere: invalid.
-            assert_eq!(redeem(address + 8, &permit), Err(FAILWELL_PERMIT_INVALID));
-            assert_eq!(redeem(address + 8, &done), Err(FAILWELL_PERMIT_INVALID));
-            for bit in 0..32 {
-                let mut bad = permit;
-                bad.ticket ^= 1 << bit;
-                assert_eq!(redeem(address, &bad), Err(FAILWELL_PERMIT_INVALID), "{bit}");
-                let mut bad = permit;
-                bad.check ^= 1 << bit;
-                assert_eq!(redeem(address, &bad), Err(FAILWELL_PERMIT_INVALID), "{bit}");
-            }
-            for bit in 0..64 {
-                let mut bad = permit;
-                bad.acquired_at ^= 1 << bit;
-                assert_eq!(redeem(address, &bad), Err(FAILWELL_PERMIT_INVALID), "{bit}");
-            }
+            let fields = ticket_fields(t);
+            assert_eq!(fields & !permit::FIELDS, 0);
+            assert_eq!(ticket_of(fields, t.acquired_at), t);
         }
-        assert_eq!(
-            redeem(address, &failwell_permit_t::default()),
-            Err(FAILWELL_PERMIT_INVALID)
-        );
     }
 
     #[test]

@@ -35,6 +35,7 @@ extern crate std;
 
 mod limiter;
 mod object;
+mod permit;
 mod status;
 mod version;
 // After the limiter, so the header lists the rate limiter first.
@@ -42,6 +43,7 @@ mod breaker;
 
 pub use breaker::*;
 pub use limiter::*;
+pub use permit::failwell_permit_t;
 pub use status::*;
 pub use version::*;
 

@@ -45,3 +45,68 @@ impl<P> core::fmt::Debug for Fixed<P> {
         write!(f, "Fixed<{}>", core::any::type_name::<P>())
     }
 }
+
+/// A primitive's `Policy` trait, `Runtime` config and sealed `ConfigSource`
+/// trait, over its `$settings` type (the checked config and what is
+/// computed from it, built by a `const fn of($config) -> $settings` in the
+/// calling module): the same mechanism for every primitive, with the
+/// primitive's own docs on `Policy` and `Runtime`.
+macro_rules! config_sources {
+    (
+        $(#[$policy:meta])*
+        policy;
+        $(#[$runtime:meta])*
+        runtime;
+        config: $config:ident,
+        settings: $settings:ident $(,)?
+    ) => {
+        $(#[$policy])*
+        pub trait Policy {
+            /// The config.
+            const CONFIG: $config;
+        }
+
+        $(#[$runtime])*
+        pub struct Runtime {
+            settings: $settings,
+        }
+
+        impl Runtime {
+            /// `config`'s settings; `config` is checked by the caller.
+            #[allow(dead_code)]
+            pub(crate) const fn new(config: $config) -> Self {
+                Self {
+                    settings: $settings::of(config),
+                }
+            }
+        }
+
+        /// Where the config lives: [`Runtime`] or
+        /// [`Fixed<P>`](crate::Fixed) with `P: Policy`. Sealed.
+        pub trait ConfigSource: sealed::Sealed {
+            /// The config and what is computed from it.
+            #[doc(hidden)]
+            fn settings(&self) -> &$settings;
+        }
+
+        impl ConfigSource for Runtime {
+            #[inline(always)]
+            fn settings(&self) -> &$settings {
+                &self.settings
+            }
+        }
+
+        impl<P: Policy> ConfigSource for $crate::fixed::Fixed<P> {
+            #[inline(always)]
+            fn settings(&self) -> &$settings {
+                const { &$settings::of(P::CONFIG) }
+            }
+        }
+
+        mod sealed {
+            pub trait Sealed {}
+            impl Sealed for super::Runtime {}
+            impl<P: super::Policy> Sealed for $crate::fixed::Fixed<P> {}
+        }
+    };
+}

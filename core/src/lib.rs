@@ -61,8 +61,10 @@ macro_rules! const_unless_loom {
 }
 
 mod arith;
-pub mod breaker;
+#[macro_use]
 pub mod fixed;
+pub mod breaker;
+pub mod bulkhead;
 pub mod limiter;
 mod sync;
 mod tier;

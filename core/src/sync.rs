@@ -35,6 +35,23 @@ pub(crate) use ordering::{ACQ_REL, RELAXED};
 /// check is a reachable panic unless every load in the crate is relaxed.
 pub(crate) fn update_u32(cell: &AtomicU32, mut f: impl FnMut(u32) -> Option<u32>) -> Option<u32> {
     let mut current = cell.load(ordering::RELAXED);
+    // The bugs `StateWord::update` plants (loom builds only; `cargo xtask
+    // loom` shows the models catch them): a load and a store another thread
+    // can come between, and a refusal that writes back what it read.
+    #[cfg(all(loom, failwell_plant = "racy_update"))]
+    {
+        let next = f(current)?;
+        cell.store(next, ordering::RELAXED);
+        return Some(current);
+    }
+    #[cfg(all(loom, failwell_plant = "reject_writes"))]
+    {
+        if f(current).is_none() {
+            cell.store(current, ordering::RELAXED);
+            return None;
+        }
+    }
+    #[allow(unreachable_code)]
     loop {
         let Some(next) = f(current) else {
             fence(ordering::ACQUIRE);

@@ -21,7 +21,7 @@ use std::process::Command;
 use crate::util::{cargo, root, run, Failure};
 
 /// The loom test files in `core/tests`.
-const TARGETS: [&str; 2] = ["loom", "loom_breaker"];
+const TARGETS: [&str; 3] = ["loom", "loom_breaker", "loom_bulkhead"];
 
 /// The planted bugs: a plain load + store in place of the compare-and-swap
 /// (in `StateWord::update` and `StateWord::compare_exchange`, which also

@@ -1,92 +1,52 @@
 //! Where a breaker's config lives: [`Runtime`] (checked when the breaker is
-//! built, kept in it) or [`Fixed<P>`] (a [`Policy`]'s constant, checked at
+//! built, kept in it) or [`Fixed<P>`](crate::Fixed) (a [`Policy`]'s constant, checked at
 //! compile time). See [`crate::fixed`].
 
 use super::Config;
-use crate::fixed::Fixed;
 
-/// A breaker config known at compile time: the `P` of a
-/// `Breaker<WINDOW, BUCKETS, O, Fixed<P>>`.
-///
-/// With the config a constant the compiler drops the code of every policy
-/// it leaves off (a ramp, backoff, jitter, slow calls, rates), and the
-/// breaker keeps no copy of it. An invalid config does not compile: the
-/// error names the [`ConfigError`](super::ConfigError).
-///
-/// ```
-/// use failwell::breaker::{Breaker, Config, Policy};
-/// use failwell::{Fixed, Tier};
-///
-/// /// Trips after 3 failures in a row; one probe after 500 ticks.
-/// struct Pump;
-/// impl Policy for Pump {
-///     const CONFIG: Config = Config::new(500).trip_on_consecutive_failures(3);
-/// }
-///
-/// static BREAKER: Breaker<0, 0, (), Fixed<Pump>> = Breaker::fixed();
-///
-/// let permit = BREAKER.try_acquire(0, Tier::Essential).unwrap();
-/// permit.failure(1);
-/// ```
-///
-/// ```compile_fail,E0080
-/// use failwell::breaker::{Breaker, Config, Policy};
-/// use failwell::Fixed;
-///
-/// struct NoTrip;
-/// impl Policy for NoTrip {
-///     const CONFIG: Config = Config::new(500); // no trip policy
-/// }
-/// static BREAKER: Breaker<0, 0, (), Fixed<NoTrip>> = Breaker::fixed();
-/// ```
-pub trait Policy {
-    /// The config.
-    const CONFIG: Config;
-}
-
-/// A config checked at run time and kept in the breaker: the default
-/// config parameter of [`Breaker`](super::Breaker), built by
-/// [`Breaker::new`](super::Breaker::new) and
-/// [`Breaker::with_observer`](super::Breaker::with_observer).
-pub struct Runtime {
+config_sources! {
+    /// A breaker config known at compile time: the `P` of a
+    /// `Breaker<WINDOW, BUCKETS, O, Fixed<P>>`.
+    ///
+    /// With the config a constant the compiler drops the code of every policy
+    /// it leaves off (a ramp, backoff, jitter, slow calls, rates), and the
+    /// breaker keeps no copy of it. An invalid config does not compile: the
+    /// error names the [`ConfigError`](super::ConfigError).
+    ///
+    /// ```
+    /// use failwell::breaker::{Breaker, Config, Policy};
+    /// use failwell::{Fixed, Tier};
+    ///
+    /// /// Trips after 3 failures in a row; one probe after 500 ticks.
+    /// struct Pump;
+    /// impl Policy for Pump {
+    ///     const CONFIG: Config = Config::new(500).trip_on_consecutive_failures(3);
+    /// }
+    ///
+    /// static BREAKER: Breaker<0, 0, (), Fixed<Pump>> = Breaker::fixed();
+    ///
+    /// let permit = BREAKER.try_acquire(0, Tier::Essential).unwrap();
+    /// permit.failure(1);
+    /// ```
+    ///
+    /// ```compile_fail,E0080
+    /// use failwell::breaker::{Breaker, Config, Policy};
+    /// use failwell::Fixed;
+    ///
+    /// struct NoTrip;
+    /// impl Policy for NoTrip {
+    ///     const CONFIG: Config = Config::new(500); // no trip policy
+    /// }
+    /// static BREAKER: Breaker<0, 0, (), Fixed<NoTrip>> = Breaker::fixed();
+    /// ```
+    policy;
+    /// A config checked at run time and kept in the breaker: the default
+    /// config parameter of [`Breaker`](super::Breaker), built by
+    /// [`Breaker::new`](super::Breaker::new) and
+    /// [`Breaker::with_observer`](super::Breaker::with_observer).
+    runtime;
+    config: Config,
     settings: Settings,
-}
-
-impl Runtime {
-    /// `config`'s settings; `config` is checked by the caller.
-    pub(super) const fn new(config: Config) -> Self {
-        Self {
-            settings: Settings::of(config),
-        }
-    }
-}
-
-/// Where a breaker's config lives: [`Runtime`] or [`Fixed<P>`] with
-/// `P: Policy`. Sealed.
-pub trait ConfigSource: sealed::Sealed {
-    /// The config and what is computed from it.
-    #[doc(hidden)]
-    fn settings(&self) -> &Settings;
-}
-
-impl ConfigSource for Runtime {
-    #[inline(always)]
-    fn settings(&self) -> &Settings {
-        &self.settings
-    }
-}
-
-impl<P: Policy> ConfigSource for Fixed<P> {
-    #[inline(always)]
-    fn settings(&self) -> &Settings {
-        const { &Settings::of(P::CONFIG) }
-    }
-}
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for super::Runtime {}
-    impl<P: super::Policy> Sealed for super::Fixed<P> {}
 }
 
 /// A config and what the breaker precomputes from it.

@@ -30,8 +30,9 @@ use failwell::breaker::{
     self, Breaker, ConfigError, EventRing, Observer, Outcome, Reason, Recorded, State, Ticket,
     TierPolicy, Transition, WindowStats,
 };
+use failwell::bulkhead::{self, Bulkhead};
 use failwell::time::TickExtender;
-use failwell::{LimiterConfig, LimiterConfigError, RateLimiter, Rejection, Snapshot, Tier};
+use failwell::{Fixed, LimiterConfig, LimiterConfigError, RateLimiter, Rejection, Snapshot, Tier};
 use failwell_ffi::{
     failwell_breaker_acquire, failwell_breaker_config_default, failwell_breaker_config_t,
     failwell_breaker_disable, failwell_breaker_failure, failwell_breaker_failure_latency,
@@ -759,6 +760,114 @@ fn breaker_api() {
     )(&snapshot, &rejection, &error, &ticket, &transition, &config);
 }
 
+// --- The bulkhead. ----------------------------------------------------------
+
+/// The smallest bulkhead firmware builds: its config fixed at compile time.
+struct Valves;
+impl bulkhead::Policy for Valves {
+    const CONFIG: bulkhead::Config = bulkhead::Config::new(4).tier_shares(1000, 500);
+}
+static VALVES: Bulkhead<Fixed<Valves>> = Bulkhead::fixed();
+
+#[inline(never)]
+fn probe_bulkhead_new(limit: u32, important: u16, optional: u16) -> Option<Bulkhead> {
+    Bulkhead::new(bulkhead::Config::new(limit).tier_shares(important, optional)).ok()
+}
+
+/// `try_acquire`, the permit dropped or released.
+#[inline(never)]
+fn probe_bulkhead_acquire(b: &Bulkhead, now: u64, tier: Tier, release: bool) -> Option<bool> {
+    let permit = b.try_acquire(now, tier).ok()?;
+    sink(permit.tier());
+    if release {
+        Some(permit.release())
+    } else {
+        drop(permit);
+        None
+    }
+}
+
+#[inline(never)]
+fn probe_bulkhead_rejection(b: &Bulkhead, now: u64, tier: Tier) -> Option<bulkhead::Rejection> {
+    b.try_acquire(now, tier).err()
+}
+
+#[inline(never)]
+fn probe_bulkhead_reset(b: &Bulkhead) {
+    b.reset();
+}
+
+#[inline(never)]
+fn probe_bulkhead_snapshot(b: &Bulkhead) -> bulkhead::Snapshot {
+    b.snapshot()
+}
+
+#[inline(never)]
+fn probe_fixed_bulkhead(tier: Tier) -> bool {
+    VALVES.try_acquire(0, tier).is_ok()
+}
+
+/// `Display`, `Debug`, comparisons and hashes of the bulkhead's types.
+#[inline(never)]
+fn probe_bulkhead_format(
+    b: &Bulkhead,
+    rejection: &bulkhead::Rejection,
+    error: &bulkhead::ConfigError,
+    snapshot: &bulkhead::Snapshot,
+) {
+    format(rejection);
+    format(error);
+    sink(write!(
+        FmtSink,
+        "{b:?} {snapshot:?} {:?} {VALVES:?}",
+        b.config()
+    ));
+    if let Ok(permit) = b.try_acquire(input(0), Tier::Essential) {
+        sink(write!(FmtSink, "{permit:?}"));
+    }
+    sink(*rejection == input(*rejection));
+    sink(*error == input(*error));
+    sink(*snapshot == input(*snapshot));
+    let mut hasher = HashSink;
+    rejection.hash(&mut hasher);
+    error.hash(&mut hasher);
+    snapshot.hash(&mut hasher);
+    b.config().hash(&mut hasher);
+    sink(hasher.finish());
+}
+
+fn bulkhead_api() {
+    let tier = input(Tier::Optional);
+    let Some(b) = input(probe_bulkhead_new as fn(u32, u16, u16) -> Option<Bulkhead>)(
+        input(8),
+        input(850),
+        input(600),
+    ) else {
+        return;
+    };
+    let b = &b;
+    sink(input(
+        probe_bulkhead_acquire as fn(&Bulkhead, u64, Tier, bool) -> Option<bool>,
+    )(b, input(0), tier, input(true)));
+    let rejection = input(
+        probe_bulkhead_rejection as fn(&Bulkhead, u64, Tier) -> Option<bulkhead::Rejection>,
+    )(b, input(0), tier);
+    input(probe_bulkhead_reset as fn(&Bulkhead))(b);
+    let snapshot = input(probe_bulkhead_snapshot as fn(&Bulkhead) -> bulkhead::Snapshot)(b);
+    sink(input(probe_fixed_bulkhead as fn(Tier) -> bool)(tier));
+    if let Some(rejection) = rejection {
+        input(
+            probe_bulkhead_format
+                as fn(&Bulkhead, &bulkhead::Rejection, &bulkhead::ConfigError, &bulkhead::Snapshot),
+        )(
+            b,
+            &rejection,
+            &input(bulkhead::ConfigError::ZeroLimit),
+            &snapshot,
+        );
+    }
+}
+
 // --- Every `#[no_mangle]` function of the C ABI. ---------------------------
 
 type Init = unsafe extern "C" fn(
@@ -927,6 +1036,7 @@ pub extern "C" fn _start() -> ! {
         c_breaker_api();
         core_api();
         breaker_api();
+        bulkhead_api();
         #[cfg(feature = "plant-panic")]
         sink(input(None::<u32>).unwrap());
     }

@@ -22,10 +22,6 @@
 
 /* ---- checks --------------------------------------------------------- */
 #include "checks.h"
-/* As CHECK_EQ, reported at the caller's line. */
-#define CHECK_EQ_AT(actual, expected, line)                                 \
-    check_eq((unsigned long long)(actual), (unsigned long long)(expected),  \
-             #actual " == " #expected, __FILE__, line)
 
 /* _Static_assert is C11; GCC and Clang accept it in C99 as an extension. */
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
@@ -1742,6 +1738,5 @@ int main(void) {
     test_time_edges();
     test_contention();
 
-    printf("%lu passed, %lu failed\n", checks_run - checks_failed, checks_failed);
-    return checks_failed == 0 ? 0 : 1;
+    return checks_report();
 }

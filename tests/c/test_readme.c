@@ -64,6 +64,5 @@ static void breaker_example(void) {
 int main(void) {
     limiter_example();
     breaker_example();
-    printf("%lu passed, %lu failed\n", checks_run - checks_failed, checks_failed);
-    return checks_failed == 0 ? 0 : 1;
+    return checks_report();
 }

@@ -162,6 +162,5 @@ static void test_status_str_reads_as_words(void) {
 int main(void) {
     test_status_str();
     test_status_str_reads_as_words();
-    printf("%lu passed, %lu failed\n", checks_run - checks_failed, checks_failed);
-    return checks_failed == 0 ? 0 : 1;
+    return checks_report();
 }

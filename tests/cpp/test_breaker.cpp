@@ -817,6 +817,5 @@ int main() {
   test_statics_and_members();
   test_contention();
 
-  std::printf("%lu passed, %lu failed\n", checks_run - checks_failed, checks_failed);
-  return checks_failed == 0 ? 0 : 1;
+  return checks_report();
 }

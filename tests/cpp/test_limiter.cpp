@@ -502,6 +502,5 @@ int main() {
   test_contention();
   test_contention_tiers();
 
-  std::printf("%lu passed, %lu failed\n", checks_run - checks_failed, checks_failed);
-  return checks_failed == 0 ? 0 : 1;
+  return checks_report();
 }

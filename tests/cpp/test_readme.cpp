@@ -68,6 +68,5 @@ void breaker_example() {
 int main() {
   limiter_example();
   breaker_example();
-  std::printf("%lu passed, %lu failed\n", checks_run - checks_failed, checks_failed);
-  return checks_failed == 0 ? 0 : 1;
+  return checks_report();
 }

@@ -20,16 +20,8 @@
 
 #include "failwell.h"
 
-/* ---- checks --------------------------------------------------------- */
-#include "checks.h"
-
-/* _Static_assert is C11; GCC and Clang accept it in C99 as an extension. */
-#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-#define STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
-#else
-#define STATIC_ASSERT(cond, msg) __extension__ _Static_assert(cond, msg)
-#endif
-#define ALIGNOF(type) (__extension__ _Alignof(type))
+/* ---- checks, and what every door's tests share ------------------------ */
+#include "harness.h"
 
 /* ---- layout ---------------------------------------------------------- */
 
@@ -64,10 +56,6 @@ STATIC_ASSERT(FAILWELL_BREAKER_STATE_CLOSED == 0 && FAILWELL_BREAKER_STATE_OPEN 
 #define E FAILWELL_TIER_ESSENTIAL
 #define I FAILWELL_TIER_IMPORTANT
 #define O FAILWELL_TIER_OPTIONAL
-
-/* A value no call writes, to prove out-pointers are left alone. */
-#define SENTINEL64 UINT64_C(0x0123456789abcdef)
-#define SENTINEL32 UINT32_C(0x89abcdef)
 
 /* The default config with a trip policy (3 failures in a row) and buckets
  * 10 ticks wide: the smallest config a breaker accepts. */
@@ -106,10 +94,6 @@ static int snapshots_equal(const failwell_breaker_snapshot_t *a,
            a->time_window.slow == b->time_window.slow;
 }
 
-static int permits_equal(const failwell_permit_t *a, const failwell_permit_t *b) {
-    return a->acquired_at == b->acquired_at && a->ticket == b->ticket && a->check == b->check;
-}
-
 /* Acquires for `tier` at `now`, expecting `expected`; returns the permit. */
 static failwell_permit_t acquire_at(failwell_breaker_t *b, uint64_t now, failwell_tier_t tier,
                                     failwell_status_t expected, int line) {
@@ -139,9 +123,10 @@ static void trip(failwell_breaker_t *b, uint64_t now, int line) {
     check_eq(snap(b, now).state, FAILWELL_BREAKER_STATE_OPEN, "tripped", __FILE__, line);
 }
 
-/* Checks that every call on `b` is refused with `expected`, writing nothing. */
-static void check_refused_everywhere(failwell_breaker_t *b, failwell_status_t expected,
-                                     int line) {
+/* Checks that every call on `obj` (a breaker, or NULL) is refused with
+ * `expected`, writing nothing. */
+static void check_refused_everywhere(void *obj, failwell_status_t expected, int line) {
+    failwell_breaker_t *b = (failwell_breaker_t *)obj;
     failwell_permit_t p = {SENTINEL64, SENTINEL32, SENTINEL32};
     failwell_permit_t before = p;
     failwell_breaker_snapshot_t s;
@@ -154,6 +139,8 @@ static void check_refused_everywhere(failwell_breaker_t *b, failwell_status_t ex
     check_eq(failwell_breaker_acquire(b, 0, 7, &p, &retry), expected, "acquire bad tier",
              __FILE__, line);
     check_eq(failwell_breaker_acquire(b, 0, E, NULL, &retry), expected, "acquire NULL permit",
+             __FILE__, line);
+    check_eq(failwell_breaker_acquire(b, 0, E, NULL, NULL), expected, "acquire NULL both",
              __FILE__, line);
     check_eq(retry, SENTINEL64, "retry_after untouched", __FILE__, line);
     check_eq(failwell_breaker_success(b, &p, 0), expected, "success", __FILE__, line);
@@ -172,14 +159,23 @@ static void check_refused_everywhere(failwell_breaker_t *b, failwell_status_t ex
     check_eq(s.generation, 0xEEEEEEEEu, "snapshot untouched", __FILE__, line);
 }
 
+/* Checks that `obj`, a breaker just initialised, is closed. */
+static void check_fresh(void *obj, int line) {
+    failwell_breaker_snapshot_t s;
+    memset(&s, 0xEE, sizeof s);
+    check_eq(failwell_breaker_snapshot((failwell_breaker_t *)obj, 0, &s), FAILWELL_OK,
+             "snapshot status", __FILE__, line);
+    check_eq(s.state, FAILWELL_BREAKER_STATE_CLOSED, "closed", __FILE__, line);
+}
+
+DEFINE_DOOR(breaker_door, failwell_breaker_t, failwell_breaker_config_t, failwell_breaker_init,
+            check_refused_everywhere, check_fresh);
+
 /* ---- config ---------------------------------------------------------- */
 
 static void test_config_default(void) {
     failwell_breaker_config_t c;
-    union {
-        failwell_breaker_config_t aligned;
-        unsigned char bytes[sizeof(failwell_breaker_config_t) + 8];
-    } buf;
+    ODD_STORAGE(failwell_breaker_config_t) buf;
     failwell_breaker_config_t unaligned;
 
     CHECK_EQ(failwell_breaker_config_default(NULL, 5), FAILWELL_NULL_POINTER);
@@ -210,8 +206,7 @@ static void test_config_default(void) {
 
     /* Any alignment will do. */
     memset(buf.bytes, 0, sizeof buf.bytes);
-    CHECK_EQ(failwell_breaker_config_default(
-                 (failwell_breaker_config_t *)(void *)(buf.bytes + 1), 500),
+    CHECK_EQ(failwell_breaker_config_default(AT_OFFSET(failwell_breaker_config_t, buf, 1), 500),
              FAILWELL_OK);
     memcpy(&unaligned, buf.bytes + 1, sizeof unaligned);
     CHECK(memcmp(&unaligned, &c, offsetof(failwell_breaker_config_t, ramp_delay) + 3) == 0);
@@ -222,21 +217,7 @@ static void test_config_default(void) {
 static void expect_config(const failwell_breaker_config_t *c, failwell_status_t expected,
                           int line) {
     failwell_breaker_t b;
-    failwell_status_t status;
-    unsigned char garbage[sizeof b];
-
-    memset(&b, 0xA5, sizeof b);
-    memset(garbage, 0xA5, sizeof garbage);
-    status = failwell_breaker_init(&b, c);
-    check_eq(status, expected, "init status", __FILE__, line);
-    if (expected != FAILWELL_OK) {
-        check_true(memcmp(&b, garbage, sizeof b) == 0, "storage untouched", __FILE__, line);
-        check_eq(failwell_breaker_snapshot(&b, 0, &(failwell_breaker_snapshot_t){0}),
-                 FAILWELL_UNINITIALIZED, "still uninitialised", __FILE__, line);
-    } else {
-        failwell_breaker_snapshot_t s = snap(&b, 0);
-        check_eq(s.state, FAILWELL_BREAKER_STATE_CLOSED, "closed", __FILE__, line);
-    }
+    (void)check_init(&breaker_door, &b, c, expected, line);
 }
 
 /* Declares `c` as base(100) changed by the statements that follow, checks
@@ -359,21 +340,17 @@ static void test_config_errors(void) {
 static void test_init_pointers(void) {
     failwell_breaker_config_t good = base(100);
     failwell_breaker_config_t bad = base(0);
+    failwell_breaker_config_t one = base(100);
     failwell_breaker_t b;
     failwell_breaker_snapshot_t s;
 
-    CHECK_EQ(failwell_breaker_init(NULL, &good), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_init(NULL, NULL), FAILWELL_NULL_POINTER);
-    memset(&b, 0, sizeof b);
-    CHECK_EQ(failwell_breaker_init(&b, NULL), FAILWELL_NULL_POINTER);
-    check_refused_everywhere(&b, FAILWELL_UNINITIALIZED, __LINE__);
+    check_init_pointers(&breaker_door, &b, &good, __LINE__);
 
     /* A failed re-init leaves a working breaker as it was. */
     CHECK_EQ(failwell_breaker_init(&b, &good), FAILWELL_OK);
     FAIL(&b, 0);
     FAIL(&b, 0);
-    CHECK_EQ(failwell_breaker_init(&b, NULL), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_init(&b, &bad), FAILWELL_CONFIG_ZERO_OPEN_DURATION);
+    check_reinit_refused(&breaker_door, &b, &bad, FAILWELL_CONFIG_ZERO_OPEN_DURATION, __LINE__);
     s = snap(&b, 0);
     CHECK_EQ(s.consecutive_failures, 2);
     CHECK_EQ(s.count_window.failures, 2);
@@ -389,83 +366,27 @@ static void test_init_pointers(void) {
     CHECK_EQ(s.trips, 0);
 
     /* The config is read unaligned: any address will do. */
-    {
-        union {
-            failwell_breaker_config_t aligned;
-            unsigned char bytes[sizeof(failwell_breaker_config_t) + 8];
-        } cbuf;
-        failwell_breaker_config_t one = base(100);
-        one.consecutive_failures = 1;
-        memcpy(cbuf.bytes + 3, &one, sizeof one);
-        CHECK_EQ(failwell_breaker_init(
-                     &b, (const failwell_breaker_config_t *)(const void *)(cbuf.bytes + 3)),
-                 FAILWELL_OK);
-        FAIL(&b, 0);
-        CHECK_EQ(snap(&b, 0).state, FAILWELL_BREAKER_STATE_OPEN);
-    }
+    one.consecutive_failures = 1;
+    CHECK_EQ(init_with_config_at(&breaker_door, &b, &one, 3), FAILWELL_OK);
+    FAIL(&b, 0);
+    CHECK_EQ(snap(&b, 0).state, FAILWELL_BREAKER_STATE_OPEN);
 }
 
 /* ---- object checks: NULL, misaligned, uninitialised, copied ----------- */
 
 static void test_null_breaker(void) {
-    failwell_permit_t p = {SENTINEL64, SENTINEL32, SENTINEL32};
-    failwell_breaker_snapshot_t s;
-    uint64_t retry = SENTINEL64;
-
-    memset(&s, 0xEE, sizeof s);
-    CHECK_EQ(failwell_breaker_acquire(NULL, 0, E, &p, &retry), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_acquire(NULL, 0, E, NULL, NULL), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_acquire(NULL, 0, 9, &p, &retry), FAILWELL_NULL_POINTER);
-    CHECK_EQ(retry, SENTINEL64);
-    CHECK_EQ(failwell_breaker_success(NULL, &p, 0), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_failure(NULL, &p, 0), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_latency(NULL, &p, 0, 1), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_failure_latency(NULL, &p, 0, 1), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_ignore(NULL, &p, 0), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_success(NULL, NULL, 0), FAILWELL_NULL_POINTER);
-    CHECK_EQ(p.acquired_at, SENTINEL64);
-    CHECK_EQ(p.ticket, SENTINEL32);
-    CHECK_EQ(p.check, SENTINEL32);
-    CHECK_EQ(failwell_breaker_force_open(NULL, 0), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_disable(NULL, 0), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_reset(NULL, 0), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_snapshot(NULL, 0, &s), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_breaker_snapshot(NULL, 0, NULL), FAILWELL_NULL_POINTER);
-    CHECK_EQ(s.generation, 0xEEEEEEEEu);
+    check_refused_everywhere(NULL, FAILWELL_NULL_POINTER, __LINE__);
 }
 
-/* Storage big enough for a breaker at any offset up to 15 bytes, or a limiter. */
-typedef union {
-    failwell_breaker_t aligned;
-    failwell_limiter_t limiter;
-    unsigned char bytes[sizeof(failwell_breaker_t) + 16];
-} buffer_t;
-
 static void test_misaligned(void) {
-    static const size_t offsets[] = {1, 2, 3, 4, 5, 7, 9, 12, 15};
     failwell_breaker_config_t good = base(100);
-    buffer_t buf;
-    size_t i;
+    ODD_STORAGE(failwell_breaker_t) buf;
+    failwell_breaker_t *b = AT_OFFSET(failwell_breaker_t, buf, 8);
 
-    for (i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
-        /* Forming the pointer only; the library must not dereference it. */
-        failwell_breaker_t *b = (failwell_breaker_t *)(void *)(buf.bytes + offsets[i]);
-        unsigned char before[sizeof buf.bytes];
-        memset(buf.bytes, 0x5A, sizeof buf.bytes);
-        memcpy(before, buf.bytes, sizeof before);
-        CHECK_EQ(failwell_breaker_init(b, &good), FAILWELL_MISALIGNED);
-        CHECK(memcmp(before, buf.bytes, sizeof before) == 0);
-        check_refused_everywhere(b, FAILWELL_MISALIGNED, __LINE__);
-        CHECK(memcmp(before, buf.bytes, sizeof before) == 0);
-    }
-
+    check_misaligned(&breaker_door, &good, buf.bytes, sizeof buf.bytes, __LINE__);
     /* 8 bytes in is aligned: a breaker works there. */
-    {
-        failwell_breaker_t *b = (failwell_breaker_t *)(void *)(buf.bytes + 8);
-        CHECK_EQ(failwell_breaker_init(b, &good), FAILWELL_OK);
-        SUCCEED(b, 0);
-        CHECK_EQ(snap(b, 0).count_window.calls, 1);
-    }
+    SUCCEED(b, 0);
+    CHECK_EQ(snap(b, 0).count_window.calls, 1);
 }
 
 static failwell_breaker_t static_breaker; /* zeroed: not initialised */
@@ -474,48 +395,36 @@ static void test_uninitialised(void) {
     failwell_breaker_config_t good = base(100);
     failwell_limiter_config_t lc = {1, 10, 10, 0, 0};
     failwell_breaker_t b;
-    buffer_t buf;
+    union {
+        failwell_breaker_t breaker;
+        failwell_limiter_t limiter;
+    } shared;
 
-    memset(&b, 0, sizeof b);
-    check_refused_everywhere(&b, FAILWELL_UNINITIALIZED, __LINE__);
-    memset(&b, 0xA5, sizeof b);
-    check_refused_everywhere(&b, FAILWELL_UNINITIALIZED, __LINE__);
-    memset(&b, 0xFF, sizeof b);
-    check_refused_everywhere(&b, FAILWELL_UNINITIALIZED, __LINE__);
-
-    check_refused_everywhere(&static_breaker, FAILWELL_UNINITIALIZED, __LINE__);
-    CHECK_EQ(failwell_breaker_init(&static_breaker, &good), FAILWELL_OK);
+    check_uninitialised(&breaker_door, &b, &static_breaker, &good, __LINE__);
     SUCCEED(&static_breaker, 0);
 
     /* Storage holding a limiter is not a breaker, and the other way round. */
-    memset(&buf, 0, sizeof buf);
-    CHECK_EQ(failwell_limiter_init(&buf.limiter, &lc), FAILWELL_OK);
-    check_refused_everywhere(&buf.aligned, FAILWELL_UNINITIALIZED, __LINE__);
-    CHECK_EQ(failwell_breaker_init(&buf.aligned, &good), FAILWELL_OK);
-    CHECK_EQ(failwell_limiter_acquire(&buf.limiter, 0, 1, E, NULL), FAILWELL_UNINITIALIZED);
-    SUCCEED(&buf.aligned, 0);
+    memset(&shared, 0, sizeof shared);
+    CHECK_EQ(failwell_limiter_init(&shared.limiter, &lc), FAILWELL_OK);
+    check_refused_everywhere(&shared.breaker, FAILWELL_UNINITIALIZED, __LINE__);
+    CHECK_EQ(failwell_breaker_init(&shared.breaker, &good), FAILWELL_OK);
+    CHECK_EQ(failwell_limiter_acquire(&shared.limiter, 0, 1, E, NULL), FAILWELL_UNINITIALIZED);
+    SUCCEED(&shared.breaker, 0);
 }
 
 static void test_copied(void) {
     failwell_breaker_config_t good = base(100);
     failwell_breaker_t original;
     failwell_breaker_t copy;
-    failwell_breaker_t assigned;
-    buffer_t buf;
-    failwell_breaker_t *moved = (failwell_breaker_t *)(void *)(buf.bytes + 8);
     failwell_permit_t p;
 
     CHECK_EQ(failwell_breaker_init(&original, &good), FAILWELL_OK);
     FAIL(&original, 0);
     p = ACQUIRE(&original, 1, E);
 
+    CHECK_COPIES_REFUSED(&breaker_door, failwell_breaker_t, &original);
+    /* The permit is refused by a copy too, and not spent by it. */
     memcpy(&copy, &original, sizeof copy);
-    check_refused_everywhere(&copy, FAILWELL_UNINITIALIZED, __LINE__);
-    assigned = original;
-    check_refused_everywhere(&assigned, FAILWELL_UNINITIALIZED, __LINE__);
-    memcpy(moved, &original, sizeof *moved);
-    check_refused_everywhere(moved, FAILWELL_UNINITIALIZED, __LINE__);
-    /* The permit is refused by the copy too, and not spent by it. */
     CHECK_EQ(failwell_breaker_failure(&copy, &p, 1), FAILWELL_UNINITIALIZED);
 
     /* The original is unaffected. */
@@ -555,11 +464,8 @@ static void test_acquire_arguments(void) {
 
     /* retry_after may be NULL; the permit may be anywhere. */
     {
-        union {
-            failwell_permit_t aligned;
-            unsigned char bytes[sizeof(failwell_permit_t) + 8];
-        } pbuf;
-        failwell_permit_t *odd = (failwell_permit_t *)(void *)(pbuf.bytes + 3);
+        ODD_STORAGE(failwell_permit_t) pbuf;
+        failwell_permit_t *odd = AT_OFFSET(failwell_permit_t, pbuf, 3);
         CHECK_EQ(failwell_breaker_acquire(&b, 50, I, odd, NULL), FAILWELL_OK);
         CHECK_EQ(failwell_breaker_success(&b, odd, 51), FAILWELL_OK);
         CHECK_EQ(failwell_breaker_success(&b, odd, 51), FAILWELL_PERMIT_SPENT);

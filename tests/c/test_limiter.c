@@ -17,16 +17,8 @@
 
 #include "failwell.h"
 
-/* ---- checks --------------------------------------------------------- */
-#include "checks.h"
-
-/* _Static_assert is C11; GCC and Clang accept it in C99 as an extension. */
-#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-#define STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
-#else
-#define STATIC_ASSERT(cond, msg) __extension__ _Static_assert(cond, msg)
-#endif
-#define ALIGNOF(type) (__extension__ _Alignof(type))
+/* ---- checks, and what every door's tests share ------------------------ */
+#include "harness.h"
 
 /* ---- layout and version -------------------------------------------- */
 
@@ -84,13 +76,10 @@ static failwell_limiter_config_t config(uint32_t rate, uint64_t period, uint32_t
     return c;
 }
 
-/* A value no call writes, to prove out-pointers are left alone. */
-#define SENTINEL64 UINT64_C(0x0123456789abcdef)
-#define SENTINEL32 UINT32_C(0x89abcdef)
-
-/* Checks that every call on `lim` is refused with `expected`, writing nothing. */
-static void check_refused_everywhere(failwell_limiter_t *lim, failwell_status_t expected,
-                                     int line) {
+/* Checks that every call on `obj` (a limiter, or NULL) is refused with
+ * `expected`, writing nothing. */
+static void check_refused_everywhere(void *obj, failwell_status_t expected, int line) {
+    failwell_limiter_t *lim = (failwell_limiter_t *)obj;
     uint64_t retry = SENTINEL64;
     uint32_t capacity = SENTINEL32;
     failwell_limiter_snapshot_t snap = {SENTINEL32, SENTINEL32, SENTINEL32, SENTINEL64};
@@ -104,12 +93,27 @@ static void check_refused_everywhere(failwell_limiter_t *lim, failwell_status_t 
              line);
     check_eq(snap.essential, SENTINEL32, "snapshot untouched", __FILE__, line);
     check_eq(snap.full_in, SENTINEL64, "snapshot untouched", __FILE__, line);
+    check_eq(failwell_limiter_snapshot(lim, 0, NULL), expected, "snapshot (NULL) status",
+             __FILE__, line);
     check_eq(failwell_limiter_capacity(lim, FAILWELL_TIER_ESSENTIAL, &capacity), expected,
              "capacity status", __FILE__, line);
+    check_eq(failwell_limiter_capacity(lim, FAILWELL_TIER_ESSENTIAL, NULL), expected,
+             "capacity (NULL) status", __FILE__, line);
     check_eq(capacity, SENTINEL32, "capacity untouched", __FILE__, line);
     check_eq(failwell_limiter_reset(lim, 0), expected, "reset status", __FILE__, line);
     check_eq(failwell_limiter_reset(lim, UINT64_MAX), expected, "reset status", __FILE__, line);
 }
+
+/* Checks that `obj`, a limiter just initialised, has a full bucket. */
+static void check_fresh(void *obj, int line) {
+    failwell_limiter_snapshot_t snap = {SENTINEL32, SENTINEL32, SENTINEL32, SENTINEL64};
+    check_eq(failwell_limiter_snapshot((failwell_limiter_t *)obj, 0, &snap), FAILWELL_OK,
+             "snapshot status", __FILE__, line);
+    check_eq(snap.full_in, 0, "full", __FILE__, line);
+}
+
+DEFINE_DOOR(limiter_door, failwell_limiter_t, failwell_limiter_config_t, failwell_limiter_init,
+            check_refused_everywhere, check_fresh);
 
 /* ---- field order ------------------------------------------------------ */
 
@@ -186,19 +190,10 @@ static void test_init_config_errors(void) {
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         failwell_limiter_t lim;
-        failwell_status_t status;
-        memset(&lim, 0xA5, sizeof lim);
-        status = failwell_limiter_init(&lim, &cases[i].config);
-        if (status != cases[i].expected) {
-            fprintf(stderr, "config case %lu: ", (unsigned long)i);
-        }
-        CHECK_EQ(status, cases[i].expected);
-        if (cases[i].expected != FAILWELL_OK) {
-            /* On error the storage is left as it was: still garbage, still refused. */
-            unsigned char garbage[sizeof lim];
-            memset(garbage, 0xA5, sizeof garbage);
-            CHECK(memcmp(&lim, garbage, sizeof lim) == 0);
-            check_refused_everywhere(&lim, FAILWELL_UNINITIALIZED, __LINE__);
+        /* On error the storage is left as it was: still garbage, still refused. */
+        if (check_init(&limiter_door, &lim, &cases[i].config, cases[i].expected, __LINE__) !=
+            cases[i].expected) {
+            fprintf(stderr, "(config case %lu)\n", (unsigned long)i);
         }
     }
 }
@@ -206,21 +201,17 @@ static void test_init_config_errors(void) {
 static void test_init_pointer_errors(void) {
     failwell_limiter_config_t good = config(1, 10, 10, 0, 0);
     failwell_limiter_config_t bad = config(0, 10, 10, 0, 0);
+    failwell_limiter_config_t small = config(1, 10, 2, 0, 0);
     failwell_limiter_t lim;
     failwell_limiter_snapshot_t snap;
     uint64_t retry = 0;
 
-    CHECK_EQ(failwell_limiter_init(NULL, &good), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_limiter_init(NULL, NULL), FAILWELL_NULL_POINTER);
-    memset(&lim, 0, sizeof lim);
-    CHECK_EQ(failwell_limiter_init(&lim, NULL), FAILWELL_NULL_POINTER);
-    check_refused_everywhere(&lim, FAILWELL_UNINITIALIZED, __LINE__);
+    check_init_pointers(&limiter_door, &lim, &good, __LINE__);
 
     /* A failed re-init leaves a working limiter exactly as it was. */
     CHECK_EQ(failwell_limiter_init(&lim, &good), FAILWELL_OK);
     CHECK_EQ(failwell_limiter_acquire(&lim, 0, 4, FAILWELL_TIER_ESSENTIAL, &retry), FAILWELL_OK);
-    CHECK_EQ(failwell_limiter_init(&lim, NULL), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_limiter_init(&lim, &bad), FAILWELL_CONFIG_ZERO_RATE);
+    check_reinit_refused(&limiter_door, &lim, &bad, FAILWELL_CONFIG_ZERO_RATE, __LINE__);
     CHECK_EQ(failwell_limiter_snapshot(&lim, 0, &snap), FAILWELL_OK);
     CHECK_EQ(snap.essential, 6);
     CHECK_EQ(snap.full_in, 40);
@@ -232,76 +223,28 @@ static void test_init_pointer_errors(void) {
     CHECK_EQ(snap.full_in, 0);
 
     /* The config is only read (unaligned reads): any address will do. */
-    {
-        union {
-            failwell_limiter_config_t aligned;
-            unsigned char bytes[sizeof(failwell_limiter_config_t) + 8];
-        } cbuf;
-        failwell_limiter_config_t small = config(1, 10, 2, 0, 0);
-        memcpy(cbuf.bytes + 1, &small, sizeof small);
-        CHECK_EQ(failwell_limiter_init(
-                     &lim, (const failwell_limiter_config_t *)(const void *)(cbuf.bytes + 1)),
-                 FAILWELL_OK);
-        CHECK_EQ(failwell_limiter_snapshot(&lim, 0, &snap), FAILWELL_OK);
-        CHECK_EQ(snap.essential, 2);
-    }
+    CHECK_EQ(init_with_config_at(&limiter_door, &lim, &small, 1), FAILWELL_OK);
+    CHECK_EQ(failwell_limiter_snapshot(&lim, 0, &snap), FAILWELL_OK);
+    CHECK_EQ(snap.essential, 2);
 }
 
 /* ---- object checks: NULL, misaligned, uninitialised, copied ----------- */
 
 static void test_null_limiter(void) {
-    uint64_t retry = SENTINEL64;
-    uint32_t capacity = SENTINEL32;
-    failwell_limiter_snapshot_t snap = {SENTINEL32, SENTINEL32, SENTINEL32, SENTINEL64};
-
-    CHECK_EQ(failwell_limiter_acquire(NULL, 0, 1, FAILWELL_TIER_ESSENTIAL, &retry),
-             FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_limiter_acquire(NULL, 0, 1, FAILWELL_TIER_ESSENTIAL, NULL),
-             FAILWELL_NULL_POINTER);
-    CHECK_EQ(retry, SENTINEL64);
-    CHECK_EQ(failwell_limiter_snapshot(NULL, 0, &snap), FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_limiter_snapshot(NULL, 0, NULL), FAILWELL_NULL_POINTER);
-    CHECK_EQ(snap.full_in, SENTINEL64);
-    CHECK_EQ(failwell_limiter_capacity(NULL, FAILWELL_TIER_ESSENTIAL, &capacity),
-             FAILWELL_NULL_POINTER);
-    CHECK_EQ(failwell_limiter_capacity(NULL, FAILWELL_TIER_ESSENTIAL, NULL),
-             FAILWELL_NULL_POINTER);
-    CHECK_EQ(capacity, SENTINEL32);
-    CHECK_EQ(failwell_limiter_reset(NULL, 0), FAILWELL_NULL_POINTER);
+    check_refused_everywhere(NULL, FAILWELL_NULL_POINTER, __LINE__);
 }
 
-/* Storage big enough for a limiter at any offset up to 15 bytes. */
-typedef union {
-    failwell_limiter_t aligned;
-    unsigned char bytes[sizeof(failwell_limiter_t) + 16];
-} buffer_t;
-
 static void test_misaligned(void) {
-    static const size_t offsets[] = {1, 2, 3, 4, 7, 9, 12, 15};
     failwell_limiter_config_t good = config(1, 10, 10, 0, 0);
-    buffer_t buf;
-    size_t i;
+    ODD_STORAGE(failwell_limiter_t) buf;
+    failwell_limiter_t *lim = AT_OFFSET(failwell_limiter_t, buf, 8);
+    uint32_t capacity = 0;
 
-    for (i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
-        /* Forming the pointer only; the library must not dereference it. */
-        failwell_limiter_t *lim = (failwell_limiter_t *)(void *)(buf.bytes + offsets[i]);
-        unsigned char before[sizeof buf.bytes];
-        memset(buf.bytes, 0x5A, sizeof buf.bytes);
-        memcpy(before, buf.bytes, sizeof before);
-        CHECK_EQ(failwell_limiter_init(lim, &good), FAILWELL_MISALIGNED);
-        CHECK(memcmp(before, buf.bytes, sizeof before) == 0);
-        check_refused_everywhere(lim, FAILWELL_MISALIGNED, __LINE__);
-    }
-
+    check_misaligned(&limiter_door, &good, buf.bytes, sizeof buf.bytes, __LINE__);
     /* 8 bytes in is aligned: a limiter works there. */
-    {
-        failwell_limiter_t *lim = (failwell_limiter_t *)(void *)(buf.bytes + 8);
-        uint32_t capacity = 0;
-        CHECK_EQ(failwell_limiter_init(lim, &good), FAILWELL_OK);
-        CHECK_EQ(failwell_limiter_capacity(lim, FAILWELL_TIER_OPTIONAL, &capacity), FAILWELL_OK);
-        CHECK_EQ(capacity, 10);
-        CHECK_EQ(failwell_limiter_acquire(lim, 0, 1, FAILWELL_TIER_OPTIONAL, NULL), FAILWELL_OK);
-    }
+    CHECK_EQ(failwell_limiter_capacity(lim, FAILWELL_TIER_OPTIONAL, &capacity), FAILWELL_OK);
+    CHECK_EQ(capacity, 10);
+    CHECK_EQ(failwell_limiter_acquire(lim, 0, 1, FAILWELL_TIER_OPTIONAL, NULL), FAILWELL_OK);
 }
 
 static failwell_limiter_t static_limiter; /* zeroed: not initialised */
@@ -310,15 +253,7 @@ static void test_uninitialised(void) {
     failwell_limiter_config_t good = config(1, 10, 10, 0, 0);
     failwell_limiter_t lim;
 
-    memset(&lim, 0, sizeof lim);
-    check_refused_everywhere(&lim, FAILWELL_UNINITIALIZED, __LINE__);
-    memset(&lim, 0xA5, sizeof lim);
-    check_refused_everywhere(&lim, FAILWELL_UNINITIALIZED, __LINE__);
-    memset(&lim, 0xFF, sizeof lim);
-    check_refused_everywhere(&lim, FAILWELL_UNINITIALIZED, __LINE__);
-
-    check_refused_everywhere(&static_limiter, FAILWELL_UNINITIALIZED, __LINE__);
-    CHECK_EQ(failwell_limiter_init(&static_limiter, &good), FAILWELL_OK);
+    check_uninitialised(&limiter_door, &lim, &static_limiter, &good, __LINE__);
     CHECK_EQ(failwell_limiter_acquire(&static_limiter, 0, 10, FAILWELL_TIER_ESSENTIAL, NULL),
              FAILWELL_OK);
 }
@@ -326,10 +261,6 @@ static void test_uninitialised(void) {
 static void test_copied(void) {
     failwell_limiter_config_t good = config(1, 10, 10, 0, 0);
     failwell_limiter_t original;
-    failwell_limiter_t copy;
-    failwell_limiter_t assigned;
-    buffer_t buf;
-    failwell_limiter_t *moved = (failwell_limiter_t *)(void *)(buf.bytes + 8);
     uint64_t retry = SENTINEL64;
 
     CHECK_EQ(failwell_limiter_init(&original, &good), FAILWELL_OK);
@@ -337,12 +268,7 @@ static void test_copied(void) {
              FAILWELL_OK);
     CHECK_EQ(retry, 0);
 
-    memcpy(&copy, &original, sizeof copy);
-    check_refused_everywhere(&copy, FAILWELL_UNINITIALIZED, __LINE__);
-    assigned = original;
-    check_refused_everywhere(&assigned, FAILWELL_UNINITIALIZED, __LINE__);
-    memcpy(moved, &original, sizeof *moved);
-    check_refused_everywhere(moved, FAILWELL_UNINITIALIZED, __LINE__);
+    CHECK_COPIES_REFUSED(&limiter_door, failwell_limiter_t, &original);
 
     /* The original is unaffected. */
     CHECK_EQ(failwell_limiter_acquire(&original, 0, 7, FAILWELL_TIER_ESSENTIAL, NULL),

@@ -9,16 +9,24 @@
  *    checks: NULL, misaligned, uninitialised and copied objects refused
  *    everywhere, config errors that leave the storage as it was, NULL
  *    pointers to init, configs read at any address;
- *  - permits_equal, for the failwell_permit_t that doors with permits issue.
+ *  - permits_equal, for the failwell_permit_t that doors with permits issue;
+ *  - run_threads: worker threads released together, for contention tests.
  *
  * A door's test program defines its check_refused_everywhere (every
  * function refuses the object, NULL included, with the status expected and
  * writes nothing) and check_fresh (an object just initialised answers as a
  * new one), names them in DEFINE_DOOR, and then calls the checks below.
+ *
+ * Needs POSIX threads: define _POSIX_C_SOURCE 200809L before any #include.
  */
 #ifndef FAILWELL_TESTS_HARNESS_H
 #define FAILWELL_TESTS_HARNESS_H
 
+#if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
+#error "define _POSIX_C_SOURCE 200809L before any #include (harness.h uses pthread barriers)"
+#endif
+
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -240,6 +248,61 @@ static inline void check_copies_refused(const struct door *door, const void *ori
  * are the same, field by field. */
 static inline int permits_equal(const failwell_permit_t *a, const failwell_permit_t *b) {
     return a->acquired_at == b->acquired_at && a->ticket == b->ticket && a->check == b->check;
+}
+
+/* ---- threads --------------------------------------------------------------- */
+
+#define RUN_THREADS_MAX 16
+
+struct run_threads_start {
+    pthread_barrier_t *barrier;
+    void (*body)(void *arg);
+    void *arg;
+};
+
+static inline void *run_threads_main(void *arg) {
+    const struct run_threads_start *start = (const struct run_threads_start *)arg;
+    pthread_barrier_wait(start->barrier);
+    start->body(start->arg);
+    return NULL;
+}
+
+/* Runs `body` on `count` threads (at most RUN_THREADS_MAX), the i-th with
+ * `(char *)args + i * stride`, all released together from a barrier once
+ * every one has started, and joins them. Checks that every thread started;
+ * if one did not, the barrier would never open, so the program reports and
+ * exits there. */
+static inline void run_threads(void (*body)(void *arg), void *args, size_t stride,
+                               size_t count) {
+    pthread_t threads[RUN_THREADS_MAX];
+    struct run_threads_start starts[RUN_THREADS_MAX];
+    pthread_barrier_t barrier;
+    int status;
+    size_t i;
+
+    CHECK(count <= RUN_THREADS_MAX);
+    if (count > RUN_THREADS_MAX) {
+        return;
+    }
+    status = pthread_barrier_init(&barrier, NULL, (unsigned)count);
+    CHECK_EQ(status, 0);
+    if (status != 0) {
+        return;
+    }
+    for (i = 0; i < count; i++) {
+        starts[i].barrier = &barrier;
+        starts[i].body = body;
+        starts[i].arg = (char *)args + i * stride;
+        status = pthread_create(&threads[i], NULL, run_threads_main, &starts[i]);
+        CHECK_EQ(status, 0);
+        if (status != 0) {
+            exit(checks_report());
+        }
+    }
+    for (i = 0; i < count; i++) {
+        pthread_join(threads[i], NULL);
+    }
+    pthread_barrier_destroy(&barrier);
 }
 
 #endif /* FAILWELL_TESTS_HARNESS_H */

@@ -10,7 +10,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1372,7 +1371,6 @@ static void test_time_edges(void) {
 struct shared {
     failwell_breaker_t breaker;
     uint64_t clock; /* the logical clock, advanced with __atomic builtins */
-    pthread_barrier_t start;
 };
 
 struct worker {
@@ -1397,12 +1395,11 @@ static void count(struct worker *w, failwell_status_t status) {
     }
 }
 
-static void *stress_main(void *arg) {
+static void stress_main(void *arg) {
     struct worker *w = (struct worker *)arg;
     struct shared *sh = w->shared;
     unsigned long i;
 
-    pthread_barrier_wait(&sh->start);
     for (i = 0; i < ITERATIONS; i++) {
         uint64_t now = __atomic_fetch_add(&sh->clock, 1, __ATOMIC_RELAXED);
         failwell_permit_t p;
@@ -1489,7 +1486,6 @@ static void *stress_main(void *arg) {
             }
         }
     }
-    return NULL;
 }
 
 static void test_contention(void) {
@@ -1497,7 +1493,6 @@ static void test_contention(void) {
     static struct worker workers[THREADS];
     failwell_breaker_config_t c = base(200);
     failwell_breaker_snapshot_t s;
-    pthread_t threads[THREADS];
     unsigned long totals[300];
     int round, closed_by_threads = 0;
     size_t i, j;
@@ -1527,17 +1522,12 @@ static void test_contention(void) {
         memset(totals, 0, sizeof totals);
         CHECK_EQ(failwell_breaker_init(&sh.breaker, &c), FAILWELL_OK);
         sh.clock = 0;
-        CHECK_EQ(pthread_barrier_init(&sh.start, NULL, THREADS), 0);
         for (i = 0; i < THREADS; i++) {
             memset(&workers[i], 0, sizeof workers[i]);
             workers[i].shared = &sh;
             workers[i].tier = (failwell_tier_t)(i % 3);
-            CHECK_EQ(pthread_create(&threads[i], NULL, stress_main, &workers[i]), 0);
         }
-        for (i = 0; i < THREADS; i++) {
-            pthread_join(threads[i], NULL);
-        }
-        pthread_barrier_destroy(&sh.start);
+        run_threads(stress_main, workers, sizeof workers[0], THREADS);
         for (i = 0; i < THREADS; i++) {
             for (j = 0; j < 300; j++) {
                 totals[j] += workers[i].by_status[j];

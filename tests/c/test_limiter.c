@@ -8,7 +8,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -629,7 +628,6 @@ static void test_reset_status_ignored(void) {
 
 struct worker {
     failwell_limiter_t *lim;
-    pthread_barrier_t *start;
     uint64_t now;
     failwell_tier_t tier;
     unsigned long admitted;
@@ -637,11 +635,10 @@ struct worker {
     unsigned long other;
 };
 
-static void *worker_main(void *arg) {
+static void worker_main(void *arg) {
     struct worker *w = (struct worker *)arg;
     unsigned long i;
 
-    pthread_barrier_wait(w->start);
     for (i = 0; i < ATTEMPTS; i++) {
         uint64_t retry = SENTINEL64;
         failwell_status_t status = failwell_limiter_acquire(w->lim, w->now, 1, w->tier, &retry);
@@ -653,34 +650,20 @@ static void *worker_main(void *arg) {
             w->other++;
         }
     }
-    return NULL;
 }
 
-/* Runs one worker per entry of `tiers` on `lim` at `now`; returns 0 on success. */
-static int run_workers(failwell_limiter_t *lim, uint64_t now, const failwell_tier_t *tiers,
-                       size_t count, struct worker *workers) {
-    pthread_t threads[8];
-    pthread_barrier_t start;
+/* Runs one worker per entry of `tiers` on `lim` at `now`, released together. */
+static void run_workers(failwell_limiter_t *lim, uint64_t now, const failwell_tier_t *tiers,
+                        size_t count, struct worker *workers) {
     size_t i;
 
-    if (count > 8 || pthread_barrier_init(&start, NULL, (unsigned)count) != 0) {
-        return -1;
-    }
     for (i = 0; i < count; i++) {
         memset(&workers[i], 0, sizeof workers[i]);
         workers[i].lim = lim;
-        workers[i].start = &start;
         workers[i].now = now;
         workers[i].tier = tiers[i];
-        if (pthread_create(&threads[i], NULL, worker_main, &workers[i]) != 0) {
-            return -1; /* the barrier never opens: a hang CI's timeout catches */
-        }
     }
-    for (i = 0; i < count; i++) {
-        pthread_join(threads[i], NULL);
-    }
-    pthread_barrier_destroy(&start);
-    return 0;
+    run_threads(worker_main, workers, sizeof workers[0], count);
 }
 
 static void test_contention(void) {
@@ -692,7 +675,7 @@ static void test_contention(void) {
     size_t i;
 
     CHECK_EQ(failwell_limiter_init(&lim, &c), FAILWELL_OK);
-    CHECK_EQ(run_workers(&lim, 5000, tiers, 4, workers), 0);
+    run_workers(&lim, 5000, tiers, 4, workers);
     for (i = 0; i < 4; i++) {
         admitted += workers[i].admitted;
         limited += workers[i].limited;
@@ -720,7 +703,7 @@ static void test_contention_tiers(void) {
         size_t i;
 
         CHECK_EQ(failwell_limiter_init(&lim, &c), FAILWELL_OK);
-        CHECK_EQ(run_workers(&lim, 7, tiers, 6, workers), 0);
+        run_workers(&lim, 7, tiers, 6, workers);
         for (i = 0; i < 6; i++) {
             by_tier[workers[i].tier] += workers[i].admitted;
             other += workers[i].other;

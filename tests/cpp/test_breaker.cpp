@@ -9,15 +9,10 @@
 // (file:line) and exits 1.
 
 #include "failwell.hpp"
-#include "checks.hpp"
-
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "harness.hpp"
 
 #include <algorithm>
 #include <atomic>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -28,7 +23,6 @@
 #include <vector>
 
 namespace {
-
 
 using failwell::Breaker;
 using failwell::BreakerConfig;
@@ -44,15 +38,7 @@ constexpr Tier O = Tier::Optional;
 
 // ---- compile-time properties ---------------------------------------------
 
-static_assert(!std::is_copy_constructible<Breaker>::value, "not copyable");
-static_assert(!std::is_copy_assignable<Breaker>::value, "not copyable");
-static_assert(!std::is_move_constructible<Breaker>::value, "not movable");
-static_assert(!std::is_move_assignable<Breaker>::value, "not movable");
-static_assert(std::is_trivially_destructible<Breaker>::value,
-              "no destructor to run for statics");
-static_assert(sizeof(Breaker) == sizeof(failwell_breaker_t), "the C object inline, nothing else");
-static_assert(alignof(Breaker) >= alignof(failwell_breaker_t), "aligned");
-static_assert(!std::is_convertible<BreakerConfig, Breaker>::value, "constructor is explicit");
+static_assert(PinnedDoor<Breaker, failwell_breaker_t, BreakerConfig>::value, "a pinned door");
 
 static_assert(!std::is_copy_constructible<BreakerPermit>::value, "permits are move-only");
 static_assert(!std::is_copy_assignable<BreakerPermit>::value, "permits are move-only");
@@ -148,12 +134,6 @@ Breaker& function_local_breaker() {
   static Breaker breaker{BreakerConfig(10).trip_on_consecutive_failures(1).bucket_width(1)};
   return breaker;
 }
-
-struct Client {
-  explicit Client(const BreakerConfig& config) : breaker(config) {}
-  int calls = 0;
-  Breaker breaker;
-};
 
 // ---- tests ------------------------------------------------------------------
 
@@ -307,35 +287,7 @@ void test_builder_argument_order() {
 
 void test_construction_errors() {
   for (const BadConfig& bad : bad_configs) {
-    CHECK_EQ(Breaker::validate(bad.config), bad.expected);
-#if defined(__cpp_exceptions)
-    bool thrown = false;
-    try {
-      Breaker breaker(bad.config);
-      (void)breaker;
-    } catch (const failwell::Error& error) {
-      thrown = true;
-      CHECK_EQ(error.status(), bad.expected);
-      CHECK(std::strcmp(error.what(), failwell_status_str(bad.expected)) == 0);
-    } catch (...) {
-      CHECK(!"an exception other than failwell::Error");
-    }
-    CHECK(thrown);
-#else
-    // Without exceptions a bad config aborts: check in a child process.
-    std::fflush(nullptr);
-    const pid_t child = fork();
-    if (child == 0) {
-      Breaker breaker(bad.config);
-      (void)breaker;
-      _exit(0);  // not reached when the constructor aborts
-    }
-    CHECK(child > 0);
-    int status = 0;
-    CHECK_EQ(waitpid(child, &status, 0), child);
-    CHECK(WIFSIGNALED(status));
-    CHECK_EQ(WIFSIGNALED(status) ? WTERMSIG(status) : 0, SIGABRT);
-#endif
+    check_config_refused<Breaker>(bad.config, bad.expected, HERE);
   }
   CHECK_EQ(Breaker::validate(kConfig), FAILWELL_OK);
   CHECK_EQ(Breaker::validate(base(1)), FAILWELL_OK);
@@ -654,10 +606,12 @@ void test_native_handle() {
   CHECK_EQ(b.snapshot(1).consecutive_failures, 1);
 
   // The C object is bound to its address: a byte copy is refused.
-  failwell_breaker_t copy;
-  std::memcpy(&copy, b.native_handle(), sizeof copy);
-  CHECK_EQ(failwell_breaker_acquire(&copy, 0, FAILWELL_TIER_ESSENTIAL, &raw, nullptr),
-           FAILWELL_UNINITIALIZED);
+  check_byte_copy_refused(
+      b,
+      [&raw](failwell_breaker_t* copy) {
+        return failwell_breaker_acquire(copy, 0, FAILWELL_TIER_ESSENTIAL, &raw, nullptr);
+      },
+      HERE);
   const Breaker& view = b;
   failwell_breaker_snapshot_t s{};
   CHECK_EQ(failwell_breaker_snapshot(view.native_handle(), 1, &s), FAILWELL_OK);
@@ -671,9 +625,9 @@ void test_statics_and_members() {
   call(function_local_breaker(), 0, true);
   CHECK(function_local_breaker().snapshot(0).state == BreakerState::Open);
 
-  Client client(base(100));
-  while (client.breaker.snapshot(0).state == BreakerState::Closed) {
-    BreakerPermit p = client.breaker.try_acquire(0);
+  Member<Breaker> client(base(100));
+  while (client.door.snapshot(0).state == BreakerState::Closed) {
+    BreakerPermit p = client.door.try_acquire(0);
     ++client.calls;
     CHECK_EQ(p.failure(0), FAILWELL_OK);
   }

@@ -8,23 +8,16 @@
 // (file:line) and exits 1.
 
 #include "failwell.hpp"
-#include "checks.hpp"
-
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "harness.hpp"
 
 #include <atomic>
-#include <csignal>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
 namespace {
-
 
 using failwell::Decision;
 using failwell::RateLimiter;
@@ -34,15 +27,7 @@ using Config = failwell::RateLimiter::Config;
 
 // ---- compile-time properties ---------------------------------------------
 
-static_assert(!std::is_copy_constructible<RateLimiter>::value, "not copyable");
-static_assert(!std::is_copy_assignable<RateLimiter>::value, "not copyable");
-static_assert(!std::is_move_constructible<RateLimiter>::value, "not movable");
-static_assert(!std::is_move_assignable<RateLimiter>::value, "not movable");
-static_assert(std::is_trivially_destructible<RateLimiter>::value,
-              "no destructor to run for statics");
-static_assert(sizeof(RateLimiter) == sizeof(failwell_limiter_t),
-              "the C object inline, nothing else");
-static_assert(alignof(RateLimiter) >= alignof(failwell_limiter_t), "aligned");
+static_assert(PinnedDoor<RateLimiter, failwell_limiter_t, Config>::value, "a pinned door");
 static_assert(std::is_same<std::underlying_type<Tier>::type, failwell_tier_t>::value,
               "Tier is a failwell_tier_t");
 static_assert(static_cast<failwell_tier_t>(Tier::Essential) == FAILWELL_TIER_ESSENTIAL &&
@@ -58,7 +43,6 @@ static_assert(noexcept(std::declval<const RateLimiter&>().capacity(Tier::Optiona
 static_assert(noexcept(RateLimiter::validate(Config{1, 1, 1})), "noexcept");
 static_assert(noexcept(std::declval<RateLimiter&>().reset(0)), "noexcept");
 static_assert(!std::is_convertible<Decision, bool>::value, "operator bool is explicit");
-static_assert(!std::is_convertible<Config, RateLimiter>::value, "constructor is explicit");
 static_assert(Config{1, 3, 2}.with_reserve(4, 5).reserve_important == 5, "constexpr config");
 
 // ---- statics and members --------------------------------------------------
@@ -70,12 +54,6 @@ RateLimiter& function_local_limiter() {
   static RateLimiter limiter{Config{1, 10, 2}};
   return limiter;
 }
-
-struct Service {
-  explicit Service(const Config& config) : limiter(config) {}
-  int handled = 0;
-  RateLimiter limiter;
-};
 
 // ---- helpers ----------------------------------------------------------------
 
@@ -114,46 +92,7 @@ const BadConfig bad_configs[] = {
 
 void test_construction_errors() {
   for (const BadConfig& bad : bad_configs) {
-    CHECK_EQ(RateLimiter::validate(bad.config), bad.expected);
-#if defined(__cpp_exceptions)
-    bool thrown = false;
-    try {
-      RateLimiter limiter(bad.config);
-      (void)limiter;
-    } catch (const failwell::Error& error) {
-      thrown = true;
-      CHECK_EQ(error.status(), bad.expected);
-      CHECK(std::strcmp(error.what(), failwell_status_str(bad.expected)) == 0);
-      CHECK(std::strcmp(error.what(), failwell::status_str(bad.expected)) == 0);
-    } catch (...) {
-      CHECK(!"an exception other than failwell::Error");
-    }
-    CHECK(thrown);
-    // Catchable as the standard base too.
-    thrown = false;
-    try {
-      RateLimiter limiter(bad.config);
-      (void)limiter;
-    } catch (const std::runtime_error& error) {
-      thrown = true;
-      CHECK(std::strcmp(error.what(), "unknown status") != 0);
-    }
-    CHECK(thrown);
-#else
-    // Without exceptions a bad config aborts: check in a child process.
-    std::fflush(nullptr);
-    const pid_t child = fork();
-    if (child == 0) {
-      RateLimiter limiter(bad.config);
-      (void)limiter;
-      _exit(0);  // not reached when the constructor aborts
-    }
-    CHECK(child > 0);
-    int status = 0;
-    CHECK_EQ(waitpid(child, &status, 0), child);
-    CHECK(WIFSIGNALED(status));
-    CHECK_EQ(WIFSIGNALED(status) ? WTERMSIG(status) : 0, SIGABRT);
-#endif
+    check_config_refused<RateLimiter>(bad.config, bad.expected, HERE);
   }
   CHECK_EQ(RateLimiter::validate(Config{1, 10, 10, 4, 5}), FAILWELL_OK);
   CHECK_EQ(RateLimiter::validate(Config{1, UINT64_MAX, 1}), FAILWELL_OK);
@@ -363,10 +302,12 @@ void test_native_handle() {
   CHECK_EQ(limiter.try_acquire(0).retry_after(), 10);
 
   // The C object is bound to its address: a byte copy is refused.
-  failwell_limiter_t copy;
-  std::memcpy(&copy, limiter.native_handle(), sizeof copy);
-  CHECK_EQ(failwell_limiter_acquire(&copy, 0, 1, FAILWELL_TIER_ESSENTIAL, nullptr),
-           FAILWELL_UNINITIALIZED);
+  check_byte_copy_refused(
+      limiter,
+      [](failwell_limiter_t* copy) {
+        return failwell_limiter_acquire(copy, 0, 1, FAILWELL_TIER_ESSENTIAL, nullptr);
+      },
+      HERE);
   std::uint32_t capacity = 0;
   const RateLimiter& view = limiter;
   CHECK_EQ(failwell_limiter_capacity(view.native_handle(), FAILWELL_TIER_ESSENTIAL, &capacity),
@@ -382,12 +323,12 @@ void test_statics_and_members() {
   CHECK(function_local_limiter().try_acquire(0, 2));
   CHECK_EQ(function_local_limiter().try_acquire(0).status(), FAILWELL_RATE_LIMITED);
 
-  Service service(Config{1, 10, 3});
-  CHECK_EQ(service.limiter.capacity(Tier::Optional), 3);
-  while (service.limiter.try_acquire(0)) {
-    ++service.handled;
+  Member<RateLimiter> service(Config{1, 10, 3});
+  CHECK_EQ(service.door.capacity(Tier::Optional), 3);
+  while (service.door.try_acquire(0)) {
+    ++service.calls;
   }
-  CHECK_EQ(service.handled, 3);
+  CHECK_EQ(service.calls, 3);
 
   // Sustained rate: rate 3 per 10 ticks is one unit per 4 ticks.
   RateLimiter sustained({3, 10, 5});

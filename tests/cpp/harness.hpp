@@ -9,7 +9,8 @@
 //    string, or (built with -fno-exceptions) aborts, checked by
 //    check_aborts in a forked child;
 //  - check_byte_copy_refused: the C object is bound to its address;
-//  - Member: a door held as a class member, built from its config.
+//  - Member: a door held as a class member, built from its config;
+//  - run_together: threads released together, for contention tests.
 //
 // Helpers report their checks at the caller's HERE.
 #ifndef FAILWELL_TESTS_HARNESS_HPP
@@ -22,12 +23,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 #include <type_traits>
+#include <vector>
 
 namespace {
 
@@ -121,6 +125,31 @@ struct Member {
   int calls = 0;
   Door door;
 };
+
+// Runs body(i) for each i below `count`, each on its own thread, released
+// together once every one has started; joins them.
+template <typename Body>
+void run_together(std::size_t count, Body body) {
+  std::atomic<std::size_t> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < count; ++i) {
+    threads.emplace_back([&, i] {
+      ready.fetch_add(1);
+      while (!go.load()) {
+        std::this_thread::yield();
+      }
+      body(i);
+    });
+  }
+  while (ready.load() != count) {
+    std::this_thread::yield();
+  }
+  go.store(true);
+  for (std::thread& t : threads) {
+    t.join();
+  }
+}
 
 }  // namespace
 

@@ -659,67 +659,51 @@ void test_contention() {
                 .half_open(kProbes, 5, 2, 1000)
                 .ramp({250, 500}, 300));
   std::atomic<std::uint64_t> clock{0};
-  std::atomic<unsigned> ready{0};
-  std::atomic<bool> go{false};
   std::vector<Tally> tallies(kThreads);
-  std::vector<std::thread> threads;
-  for (unsigned t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      Tally& tally = tallies[t];
-      const Tier tier = static_cast<Tier>(t % 3);
-      ready.fetch_add(1);
-      while (!go.load()) {
-        std::this_thread::yield();
-      }
-      for (unsigned long i = 0; i < kIterations; ++i) {
-        const std::uint64_t now = clock.fetch_add(1);
-        BreakerPermit p = b.try_acquire(now, tier);
-        if (p) {
-          ++tally.admitted;
-          if (p.is_probe()) {
-            ++tally.probes;
-            std::this_thread::yield();  // in flight while others run
-          }
-          const std::uint64_t done = clock.load();
-          Status reported = FAILWELL_OK;
-          if (i % 17 == 0) {
-            continue;  // dropped: the destructor reports it ignored
-          } else if (done >= kFailFrom && done < kFailUntil) {
-            reported = p.failure(done);
-          } else {
-            reported = p.success(done);
-          }
-          if (reported != FAILWELL_OK && reported != FAILWELL_PERMIT_STALE) {
-            ++tally.unexpected;
-          }
+  run_together(kThreads, [&](std::size_t t) {
+    Tally& tally = tallies[t];
+    const Tier tier = static_cast<Tier>(t % 3);
+    for (unsigned long i = 0; i < kIterations; ++i) {
+      const std::uint64_t now = clock.fetch_add(1);
+      BreakerPermit p = b.try_acquire(now, tier);
+      if (p) {
+        ++tally.admitted;
+        if (p.is_probe()) {
+          ++tally.probes;
+          std::this_thread::yield();  // in flight while others run
+        }
+        const std::uint64_t done = clock.load();
+        Status reported = FAILWELL_OK;
+        if (i % 17 == 0) {
+          continue;  // dropped: the destructor reports it ignored
+        } else if (done >= kFailFrom && done < kFailUntil) {
+          reported = p.failure(done);
         } else {
-          ++tally.refused;
-          const Status st = p.status();
-          if (st != FAILWELL_BREAKER_OPEN && st != FAILWELL_PROBES_BUSY &&
-              st != FAILWELL_NOT_PROBING && st != FAILWELL_RAMP_SHED) {
-            ++tally.unexpected;
-          }
+          reported = p.success(done);
         }
-        if (i % 64 == 0) {
-          std::this_thread::yield();
+        if (reported != FAILWELL_OK && reported != FAILWELL_PERMIT_STALE) {
+          ++tally.unexpected;
         }
-        const BreakerSnapshot s = b.snapshot(now);
-        if (s.probes_in_flight > tally.max_in_flight) {
-          tally.max_in_flight = s.probes_in_flight;
-        }
-        if (s.state == BreakerState::ForcedOpen || s.state == BreakerState::Disabled) {
+      } else {
+        ++tally.refused;
+        const Status st = p.status();
+        if (st != FAILWELL_BREAKER_OPEN && st != FAILWELL_PROBES_BUSY &&
+            st != FAILWELL_NOT_PROBING && st != FAILWELL_RAMP_SHED) {
           ++tally.unexpected;
         }
       }
-    });
-  }
-  while (ready.load() != kThreads) {
-    std::this_thread::yield();
-  }
-  go.store(true);
-  for (std::thread& t : threads) {
-    t.join();
-  }
+      if (i % 64 == 0) {
+        std::this_thread::yield();
+      }
+      const BreakerSnapshot s = b.snapshot(now);
+      if (s.probes_in_flight > tally.max_in_flight) {
+        tally.max_in_flight = s.probes_in_flight;
+      }
+      if (s.state == BreakerState::ForcedOpen || s.state == BreakerState::Disabled) {
+        ++tally.unexpected;
+      }
+    }
+  });
   Tally total;
   for (const Tally& t : tallies) {
     total.admitted += t.admitted;

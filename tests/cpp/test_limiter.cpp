@@ -10,10 +10,8 @@
 #include "failwell.hpp"
 #include "harness.hpp"
 
-#include <atomic>
 #include <cstdint>
 #include <cstring>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -356,36 +354,20 @@ struct Counts {
 std::vector<Counts> run_threads(RateLimiter& limiter, std::uint64_t now,
                                 const std::vector<Tier>& tiers) {
   std::vector<Counts> counts(tiers.size());
-  std::atomic<std::size_t> ready{0};
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < tiers.size(); ++i) {
-    threads.emplace_back([&, i] {
-      ready.fetch_add(1);
-      while (!go.load()) {
-        std::this_thread::yield();
+  run_together(tiers.size(), [&](std::size_t i) {
+    Counts& c = counts[i];
+    for (unsigned long n = 0; n < kAttempts; ++n) {
+      const Decision d = limiter.try_acquire(now, 1, tiers[i]);
+      if (d.admitted() && d.retry_after() == 0) {
+        ++c.admitted;
+      } else if (d.status() == FAILWELL_RATE_LIMITED && d.retry_after() > 0 &&
+                 d.retry_after() != UINT64_MAX) {
+        ++c.limited;
+      } else {
+        ++c.other;
       }
-      Counts& c = counts[i];
-      for (unsigned long n = 0; n < kAttempts; ++n) {
-        const Decision d = limiter.try_acquire(now, 1, tiers[i]);
-        if (d.admitted() && d.retry_after() == 0) {
-          ++c.admitted;
-        } else if (d.status() == FAILWELL_RATE_LIMITED && d.retry_after() > 0 &&
-                   d.retry_after() != UINT64_MAX) {
-          ++c.limited;
-        } else {
-          ++c.other;
-        }
-      }
-    });
-  }
-  while (ready.load() != tiers.size()) {
-    std::this_thread::yield();
-  }
-  go.store(true);
-  for (std::thread& t : threads) {
-    t.join();
-  }
+    }
+  });
   return counts;
 }
 

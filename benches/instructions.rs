@@ -17,7 +17,7 @@ use failwell_benches::{failwell_acquire, new_failwell, new_governor, new_rateloc
 const STEP: u64 = 1_000;
 
 /// The operations, by name.
-pub const OPERATIONS: [&str; 17] = [
+pub const OPERATIONS: [&str; 20] = [
     "empty_loop",
     "baseline_load",
     "baseline_fetch_add",
@@ -35,6 +35,9 @@ pub const OPERATIONS: [&str; 17] = [
     "failwell_success_time_window",
     "failsafe_success",
     "recloser_success",
+    "harness_bulkhead",
+    "failwell_bulkhead",
+    "tokio_semaphore",
 ];
 
 fn repeat(n: u64, mut op: impl FnMut() -> bool, expected: Option<bool>) -> Result<(), String> {
@@ -128,6 +131,23 @@ fn run(operation: &str, n: u64) -> Result<(), String> {
             check_peers()?;
             let breaker = new_recloser();
             repeat(n, || recloser_call_success(&breaker), Some(true))
+        }
+        // A bulkhead's slot taken and freed (the permit dropped), against
+        // tokio's `Semaphore::try_acquire` and its permit dropped; subtract
+        // `harness_bulkhead`, the same loop around an opaque `true`.
+        "harness_bulkhead" => repeat(n, || black_box(true), Some(true)),
+        "failwell_bulkhead" => {
+            let bulkhead = failwell::bulkhead::Bulkhead::new(failwell::bulkhead::Config::new(64))
+                .map_err(|e| e.to_string())?;
+            repeat(
+                n,
+                || bulkhead.try_acquire(0, failwell::Tier::Essential).is_ok(),
+                Some(true),
+            )
+        }
+        "tokio_semaphore" => {
+            let semaphore = tokio::sync::Semaphore::new(64);
+            repeat(n, || semaphore.try_acquire().is_ok(), Some(true))
         }
         other => Err(format!("unknown operation {other}; one of {OPERATIONS:?}")),
     }

@@ -20,8 +20,8 @@
 //! # State
 //!
 //! The whole state is one 32-bit word (the `word` module): the calls in
-//! flight per tier (9 bits each, so `limit ≤ MAX_LIMIT = 511`) and a 5-bit
-//! generation. An admission is one compare-and-swap that checks the total
+//! flight in all and of Important and Optional (9 bits each, so `limit ≤
+//! MAX_LIMIT = 511`) and a 5-bit generation. An admission is one compare-and-swap that checks the total
 //! in flight against the tier's cap and counts the call; a release is one
 //! compare-and-swap that uncounts it. Both are native on every target with
 //! 32-bit compare-and-swap (Cortex-M3 and up, RISC-V with the A extension,
@@ -44,7 +44,7 @@ use crate::sync::{update_u32, AtomicU32, RELAXED};
 use crate::tier::Tier;
 
 /// The most calls a bulkhead may hold in flight: the counts of its state
-/// word are 9 bits per tier.
+/// word are 9 bits each.
 pub const MAX_LIMIT: u32 = word::COUNT_MASK;
 
 /// How a [`Bulkhead`] admits calls. Checked once, by [`Bulkhead::new`] (or
@@ -281,7 +281,7 @@ pub struct Snapshot {
 ///
 /// `const fn` constructors, so a bulkhead can be a `static`.
 pub struct Bulkhead<C: ConfigSource = Runtime> {
-    /// Calls in flight per tier and the generation (the `word` module).
+    /// Calls in flight and the generation (the `word` module).
     state: AtomicU32,
     /// Calls refused, per tier.
     rejected: [AtomicU32; 3],
@@ -353,11 +353,12 @@ impl<C: ConfigSource> Bulkhead<C> {
     /// The slots `tier` may fill.
     #[inline]
     fn cap(&self, tier: Tier) -> u32 {
-        self.settings()
-            .caps
-            .get(tier as usize)
-            .copied()
-            .unwrap_or(0)
+        let [essential, important, optional] = self.settings().caps;
+        match tier {
+            Tier::Essential => essential,
+            Tier::Important => important,
+            Tier::Optional => optional,
+        }
     }
 
     /// Asks to make one call of `tier` at `now`: a [`Permit`] that frees its
@@ -402,6 +403,7 @@ impl<C: ConfigSource> Bulkhead<C> {
 
     /// Frees a slot of `tier` taken in `generation`; a slot of an earlier
     /// generation (before a reset) frees nothing. Whether it freed one.
+    #[inline]
     fn release(&self, tier: Tier, generation: u32) -> bool {
         update_u32(&self.state, |value| {
             if word::generation(value) != generation {
@@ -469,6 +471,7 @@ impl<C: ConfigSource> Permit<'_, C> {
 }
 
 impl<C: ConfigSource> Drop for Permit<'_, C> {
+    #[inline]
     fn drop(&mut self) {
         let _ = self.bulkhead.release(self.tier, self.generation);
     }
@@ -483,67 +486,92 @@ impl<C: ConfigSource> core::fmt::Debug for Permit<'_, C> {
     }
 }
 
-/// The state word: calls in flight per tier and the generation, in 32 bits.
+/// The state word: calls in flight and the generation, in 32 bits.
 ///
 /// ```text
-///  bits   0..9   Essential calls in flight
+///  bits   0..9   calls in flight, every tier
 ///         9..18  Important calls in flight
 ///        18..27  Optional calls in flight
 ///        27..32  generation (resets, modulo 32)
 /// ```
+///
+/// Essential's count is the total less the other two. Keeping the total
+/// makes admission's test one mask; a call's change to the word is one
+/// constant per tier ([`delta`]), added or subtracted.
 mod word {
     use crate::tier::Tier;
 
     /// Bits per count.
     const COUNT_BITS: u32 = 9;
     pub(super) const COUNT_MASK: u32 = (1 << COUNT_BITS) - 1;
+    const IMPORTANT_SHIFT: u32 = COUNT_BITS;
+    const OPTIONAL_SHIFT: u32 = 2 * COUNT_BITS;
     const GENERATION_SHIFT: u32 = 3 * COUNT_BITS;
 
-    fn shift(tier: Tier) -> u32 {
-        // tier ≤ 2: at most 18.
-        #[allow(clippy::arithmetic_side_effects)]
-        let shift = COUNT_BITS * tier as u32;
-        shift
+    /// What one call of `tier` adds to the word: one to the total, and one
+    /// to its own count unless it is Essential.
+    #[inline]
+    pub(super) const fn delta(tier: Tier) -> u32 {
+        match tier {
+            Tier::Essential => 1,
+            Tier::Important => 1 | 1 << IMPORTANT_SHIFT,
+            Tier::Optional => 1 | 1 << OPTIONAL_SHIFT,
+        }
     }
 
     /// Calls in flight of `tier`.
-    pub(super) fn count(value: u32, tier: Tier) -> u32 {
-        value >> shift(tier) & COUNT_MASK
+    pub(super) const fn count(value: u32, tier: Tier) -> u32 {
+        let important = value >> IMPORTANT_SHIFT & COUNT_MASK;
+        let optional = value >> OPTIONAL_SHIFT & COUNT_MASK;
+        match tier {
+            Tier::Essential => total(value).wrapping_sub(important).wrapping_sub(optional),
+            Tier::Important => important,
+            Tier::Optional => optional,
+        }
     }
 
-    /// Calls in flight of every tier: at most 3 × 511.
+    /// Calls in flight of every tier.
     #[inline]
-    pub(super) fn total(value: u32) -> u32 {
-        #[allow(clippy::arithmetic_side_effects)]
-        let total = (value & COUNT_MASK)
-            + (value >> COUNT_BITS & COUNT_MASK)
-            + (value >> (2 * COUNT_BITS) & COUNT_MASK);
-        total
+    pub(super) const fn total(value: u32) -> u32 {
+        value & COUNT_MASK
     }
 
     /// `value` with one more call of `tier`; the caller has checked the
-    /// total is below a cap of at most 511, so the count cannot carry.
+    /// total is below a cap of at most 511, so no count can carry.
     #[inline]
-    pub(super) fn admit(value: u32, tier: Tier) -> u32 {
-        value.wrapping_add(1 << shift(tier))
+    pub(super) const fn admit(value: u32, tier: Tier) -> u32 {
+        value.wrapping_add(delta(tier))
     }
 
-    /// `value` with one call of `tier` fewer, or `None` if it has none (a
-    /// permit cannot get here: its own call is counted until it releases).
-    pub(super) fn release(value: u32, tier: Tier) -> Option<u32> {
-        if count(value, tier) == 0 {
+    /// The lowest bit of each field above a count: a subtraction that
+    /// borrows into one took a count below zero.
+    const BORROWS: u32 = 1 << IMPORTANT_SHIFT | 1 << OPTIONAL_SHIFT | 1 << GENERATION_SHIFT;
+
+    /// `value` with one call of `tier` fewer, or `None` if a count it
+    /// changes is zero (a permit of the word's generation cannot get here:
+    /// its own call is counted until it releases). Three instructions: the
+    /// borrow into each field is `value ^ next ^ delta`. Essential's count
+    /// is implied, so only the total is checked for it: an Essential
+    /// permit held across an exact multiple of 32 resets (outside the
+    /// contract, see the module docs) can free another tier's slot.
+    #[inline]
+    pub(super) const fn release(value: u32, tier: Tier) -> Option<u32> {
+        let delta = delta(tier);
+        let next = value.wrapping_sub(delta);
+        if (value ^ next ^ delta) & BORROWS != 0 {
             return None;
         }
-        Some(value.wrapping_sub(1 << shift(tier)))
+        Some(next)
     }
 
     /// The generation, modulo 32.
-    pub(super) fn generation(value: u32) -> u32 {
+    #[inline]
+    pub(super) const fn generation(value: u32) -> u32 {
         value >> GENERATION_SHIFT
     }
 
     /// The next generation with no call in flight.
-    pub(super) fn next_generation(value: u32) -> u32 {
+    pub(super) const fn next_generation(value: u32) -> u32 {
         generation(value).wrapping_add(1) << GENERATION_SHIFT
     }
 
@@ -553,25 +581,36 @@ mod word {
 
         #[test]
         fn counts_stay_in_their_fields() {
-            let mut value = 0;
-            for tier in Tier::ALL {
-                for _ in 0..COUNT_MASK {
-                    value = admit(value, tier);
+            // 511 calls in flight, in every mix of tiers the fields allow.
+            for (e, i, o) in [(511, 0, 0), (0, 511, 0), (0, 0, 511), (170, 170, 171)] {
+                let mut value = 0;
+                for (tier, n) in [
+                    (Tier::Essential, e),
+                    (Tier::Important, i),
+                    (Tier::Optional, o),
+                ] {
+                    for _ in 0..n {
+                        value = admit(value, tier);
+                    }
+                }
+                assert_eq!(total(value), COUNT_MASK);
+                assert_eq!(count(value, Tier::Essential), e);
+                assert_eq!(count(value, Tier::Important), i);
+                assert_eq!(count(value, Tier::Optional), o);
+                assert_eq!(generation(value), 0);
+                let next = next_generation(value);
+                assert_eq!((total(next), generation(next)), (0, 1));
+                // No count goes below zero: every tier's release of an
+                // empty word is refused.
+                for tier in Tier::ALL {
+                    assert_eq!(release(next, tier), None);
                 }
             }
-            for tier in Tier::ALL {
-                assert_eq!(count(value, tier), COUNT_MASK);
-            }
-            assert_eq!(total(value), 3 * COUNT_MASK);
-            assert_eq!(generation(value), 0);
-            let next = next_generation(value);
-            assert_eq!((total(next), generation(next)), (0, 1));
-            assert_eq!(release(next, Tier::Optional), None);
             let mut value = next_generation(0b11111 << GENERATION_SHIFT);
             assert_eq!(generation(value), 0, "the generation wraps at 32");
             value = admit(value, Tier::Important);
+            assert_eq!(release(value, Tier::Optional), None);
             assert_eq!(release(value, Tier::Important), Some(0));
-            assert_eq!(release(value, Tier::Essential), None);
         }
     }
 }

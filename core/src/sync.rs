@@ -33,6 +33,7 @@ pub(crate) use ordering::{ACQ_REL, RELAXED};
 /// Loads are relaxed: portable-atomic's critical-section loads check their
 /// ordering at run time, and once outlined (opt-level "z" on thumbv6m) that
 /// check is a reachable panic unless every load in the crate is relaxed.
+#[inline]
 pub(crate) fn update_u32(cell: &AtomicU32, mut f: impl FnMut(u32) -> Option<u32>) -> Option<u32> {
     let mut current = cell.load(ordering::RELAXED);
     // The bugs `StateWord::update` plants (loom builds only; `cargo xtask

@@ -22,6 +22,7 @@
 #![no_main]
 
 mod breaker;
+mod bulkhead;
 
 use core::cell::Cell;
 use core::fmt::Debug;
@@ -107,6 +108,9 @@ enum IrqJob {
     ClockedLimiter,
     /// A probe of the wrapping breaker at [`now`] ([`breaker::probe_in_interrupt`]).
     ClockedBreaker,
+    /// Take a bulkhead slot of this tier and keep it, or free the one kept
+    /// ([`bulkhead::in_interrupt`]).
+    Bulkhead(Option<Tier>),
 }
 
 static IRQ_JOB: Mutex<Cell<IrqJob>> = Mutex::new(Cell::new(IrqJob::Limiter));
@@ -128,6 +132,7 @@ fn PendSV() {
             });
         }
         IrqJob::ClockedBreaker => breaker::probe_in_interrupt(),
+        IrqJob::Bulkhead(acquire) => bulkhead::in_interrupt(acquire),
     }
     critical_section::with(|cs| {
         let calls = IRQ_CALLS.borrow(cs);
@@ -446,6 +451,7 @@ fn main() -> ! {
     interrupt(&mut checks);
     shared_clock(&mut checks);
     breaker::run(&mut checks);
+    bulkhead::run(&mut checks);
     hprintln!("failwell-embedded: {} passed, {} failed", checks.passed, checks.failed);
     if checks.failed == 0 && checks.passed > 0 {
         hprintln!("{}", SUCCESS);

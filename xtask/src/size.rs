@@ -18,7 +18,13 @@
 //!   static is all zeros, in `.bss`), calling the same hot path:
 //!   `breaker_min` (no window: failures in a row and half-open probes) and
 //!   `breaker_count` (a count window and every policy but the time window and
-//!   the ramp).
+//!   the ramp);
+//! - bulkhead, two firmware: `bulkhead` (its whole API: `try_acquire` by
+//!   tier, the permit dropped, released or kept, `reset`, `snapshot`) with
+//!   the config checked at run time and kept in the bulkhead (its static in
+//!   `.data`), and `bulkhead_min` (`try_acquire`, then the permit dropped or
+//!   kept) with the config fixed at compile time (`Fixed<P>`, where `P`
+//!   implements `bulkhead::Policy`: its static is all zeros, in `.bss`).
 //!
 //! It prints, per build, flash (text + data) and RAM (data + bss) of each and
 //! the deltas over the baseline, the sizes of the primitives' statics read
@@ -26,9 +32,10 @@
 //! goes (the added functions, grouped, and which compiler-builtins are linked
 //! and who calls them, from `nm` and `objdump`), and checks the budgets in
 //! [`FLASH_BUDGETS`] and the targets in [`BREAKER_FLASH_TARGETS`],
-//! [`BREAKER_MIN_FLASH_TARGETS`] and [`BREAKER_COUNT_FLASH_TARGETS`] (a miss
-//! is reported, not an error), and that each RAM delta is the primitive's
-//! own statics: no lock table or other hidden global state.
+//! [`BREAKER_MIN_FLASH_TARGETS`], [`BREAKER_COUNT_FLASH_TARGETS`] and
+//! [`BULKHEAD_FLASH_TARGETS`] (a miss is reported, not an error), and that
+//! each RAM delta is the primitive's own statics: no lock table or other
+//! hidden global state.
 //!
 //! `--write` replaces the text between `<!-- size:begin -->` and
 //! `<!-- size:end -->` in BENCHMARKS.md with the report, the date, the
@@ -65,6 +72,15 @@ const BREAKER_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 3072)];
 /// headline opt-level (the first of [`OPT_LEVELS`]).
 const BREAKER_MIN_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 1024)];
 const BREAKER_COUNT_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 2048)];
+
+/// The most flash a bulkhead with a fixed limit, `bulkhead` and
+/// `bulkhead_min`, may add over the baseline, at the headline opt-level
+/// (issue 14).
+const BULKHEAD_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 1536)];
+
+/// The target for a bulkhead with an adaptive limit (issue 14), which does
+/// not exist yet: named in the report, not measured.
+const BULKHEAD_ADAPTIVE_FLASH_TARGET: u64 = 3072;
 
 /// The most bytes of state (the words the limiter writes) it may have.
 const STATE_BUDGET: u64 = 16;
@@ -114,8 +130,19 @@ const EVENTS_CAPACITY: u64 = 8;
 const MIN_POLICY: &str = "Minimal";
 const COUNT_POLICY: &str = "CountWindow";
 
+/// The bulkhead firmware with its config at run time (the whole API), the
+/// one with its config fixed at compile time (the hot path), and their
+/// static's symbol (both name their bulkhead `FAILWELL_BULKHEAD`).
+const BULKHEAD: &str = "bulkhead";
+const BULKHEAD_MIN: &str = "bulkhead_min";
+const BULKHEAD_SYMBOL: &str = "FAILWELL_BULKHEAD";
+
+/// The policy (`bulkhead::Policy`) of `bulkhead_min`, in
+/// `src/bulkhead_firmware.rs`.
+const BULKHEAD_POLICY: &str = "Minimal";
+
 /// Every binary the firmware project builds.
-const BINS: [&str; 7] = [
+const BINS: [&str; 9] = [
     BASELINE,
     LIMITER,
     ACQUIRE_ONLY,
@@ -123,6 +150,8 @@ const BINS: [&str; 7] = [
     BREAKER_HOT,
     BREAKER_MIN,
     BREAKER_COUNT,
+    BULKHEAD,
+    BULKHEAD_MIN,
 ];
 
 /// The section of BENCHMARKS.md that `--write` replaces.
@@ -225,6 +254,8 @@ struct Row {
     breaker_hot: Binary,
     breaker_min: Binary,
     breaker_count: Binary,
+    bulkhead: Binary,
+    bulkhead_min: Binary,
     /// `size_of::<RateLimiter>()`: the size of its static in the binary.
     limiter_size: u64,
     /// `size_of` of the full breaker, of the hot-path breaker, of the event
@@ -235,6 +266,10 @@ struct Row {
     events_size: u64,
     min_size: u64,
     count_size: u64,
+    /// `size_of` of the bulkhead with its config at run time and of the one
+    /// with its config fixed at compile time: the sizes of their statics.
+    bulkhead_size: u64,
+    bulkhead_min_size: u64,
 }
 
 impl Row {
@@ -392,21 +427,26 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
                 breaker_hot: measure(BREAKER_HOT)?,
                 breaker_min: measure(BREAKER_MIN)?,
                 breaker_count: measure(BREAKER_COUNT)?,
+                bulkhead: measure(BULKHEAD)?,
+                bulkhead_min: measure(BULKHEAD_MIN)?,
                 limiter_size: symbol_size(&nm, &release.join(LIMITER), LIMITER_SYMBOL)?,
                 breaker_size: symbol_size(&nm, &release.join(BREAKER), BREAKER_SYMBOL)?,
                 hot_size: symbol_size(&nm, &release.join(BREAKER_HOT), BREAKER_SYMBOL)?,
                 events_size: symbol_size(&nm, &release.join(BREAKER), EVENTS_SYMBOL)?,
                 min_size: symbol_size(&nm, &release.join(BREAKER_MIN), BREAKER_SYMBOL)?,
                 count_size: symbol_size(&nm, &release.join(BREAKER_COUNT), BREAKER_SYMBOL)?,
+                bulkhead_size: symbol_size(&nm, &release.join(BULKHEAD), BULKHEAD_SYMBOL)?,
+                bulkhead_min_size: symbol_size(&nm, &release.join(BULKHEAD_MIN), BULKHEAD_SYMBOL)?,
             });
         }
     }
 
     let toolchains = toolchains(&tools);
     let report = format!(
-        "{}\n\n{}",
+        "{}\n\n{}\n\n{}",
         limiter_report(&rows, &toolchains),
-        breaker_report(&rows)
+        breaker_report(&rows),
+        bulkhead_report(&rows)
     );
     println!("{report}");
     if write {
@@ -610,6 +650,35 @@ fn events_layout(capacity: u64) -> u64 {
     align_up(align_up(24 * capacity + 2, 8) + 4, 8)
 }
 
+/// `size_of::<Bulkhead<C>>()` on 32-bit Arm, from the layout in
+/// core/src/bulkhead.rs (every field 4-byte aligned), with, if `runtime`,
+/// the config and its caps kept in the bulkhead (`C` is `Runtime`;
+/// `Fixed<P>` is zero-sized); and the same as a sum.
+fn bulkhead_layout(runtime: bool) -> (u64, String) {
+    // The state word: the calls in flight per tier and the generation.
+    let state = 4;
+    // Three refusal counters, one per tier.
+    let rejected = 12;
+    // `Config`: the u32 limit and three u16 shares, padded to 4.
+    let config = if runtime { align_up(4 + 3 * 2, 4) } else { 0 };
+    // The caps computed from it, `[u32; 3]`.
+    let caps = if runtime { 12 } else { 0 };
+    let total = align_up(state + rejected + config + caps, 4);
+    let text = format!(
+        "{state} (the state word: calls in flight per tier, generation) + {rejected} (three \
+         refusal counters){} = {total}",
+        if runtime {
+            format!(
+                " + {config} (the config: a u32 limit and three u16 shares, padded) + {caps} \
+                 (the caps, `[u32; 3]`)"
+            )
+        } else {
+            " + 0 (the config: `Fixed<P>` is zero-sized)".to_owned()
+        },
+    );
+    (total, text)
+}
+
 /// What a function is, for the flash breakdown; `name` has its generic
 /// arguments removed ([`plain_name`]).
 fn group(name: &str) -> &'static str {
@@ -621,6 +690,8 @@ fn group(name: &str) -> &'static str {
         "event ring"
     } else if name.starts_with("failwell::breaker::") {
         "state machine"
+    } else if name.starts_with("failwell::bulkhead::") {
+        "bulkhead"
     } else if name.starts_with("failwell::arith::") {
         "64-bit multiply/divide (`arith`)"
     } else if name.starts_with("failwell::sync::") {
@@ -792,6 +863,16 @@ fn target_outcome(delta: i128, budget: u64) -> String {
     }
 }
 
+/// "as measured", or a warning that a computed layout of `expected` bytes
+/// disagrees with the `measured` size.
+fn agrees(measured: u64, expected: u64) -> String {
+    if measured == expected {
+        "as measured".to_owned()
+    } else {
+        format!("**measured {measured}: the layout above is out of date**")
+    }
+}
+
 /// The circuit breaker's tables and verdicts, in markdown.
 fn breaker_report(rows: &[Row]) -> String {
     let min_type = format!("Breaker<0, 0, (), Fixed<{MIN_POLICY}>>");
@@ -941,13 +1022,6 @@ fn breaker_report(rows: &[Row]) -> String {
     let events_size = events_sizes.first().copied().unwrap_or(0);
     let min_size = min_sizes.first().copied().unwrap_or(0);
     let count_size = count_sizes.first().copied().unwrap_or(0);
-    let agrees = |measured: u64, expected: u64| {
-        if measured == expected {
-            "as measured".to_owned()
-        } else {
-            format!("**measured {measured}: the layout above is out of date**")
-        }
-    };
     out.push_str(&format!(
         "- `size_of`, read from the binaries (`nm -S {BREAKER_SYMBOL}`, `{EVENTS_SYMBOL}`): \
          `Breaker<{BREAKER_WINDOW}, {BREAKER_BUCKETS}, &EventRing<{EVENTS_CAPACITY}>>` \
@@ -1019,6 +1093,172 @@ fn breaker_report(rows: &[Row]) -> String {
             "- **Hidden RAM**: the RAM delta is not just the breaker's own statics (in `.data` \
              for `{BREAKER}` and `{BREAKER_HOT}`, in `.bss` for `{BREAKER_MIN}` and \
              `{BREAKER_COUNT}`) for {}.",
+            hidden.join(", ")
+        ));
+    }
+    out
+}
+
+/// The bulkhead firmware, for the report: its name, what it is, and its
+/// measurements in a row.
+struct BulkheadFirmware {
+    name: &'static str,
+    what: &'static str,
+    pick: fn(&Row) -> &Binary,
+}
+
+/// `bulkhead` and `bulkhead_min`.
+const BULKHEADS: [BulkheadFirmware; 2] = [
+    BulkheadFirmware {
+        name: BULKHEAD,
+        what: "the whole API, its config at run time",
+        pick: |row| &row.bulkhead,
+    },
+    BulkheadFirmware {
+        name: BULKHEAD_MIN,
+        what: "the hot path, its config fixed at compile time",
+        pick: |row| &row.bulkhead_min,
+    },
+];
+
+/// The bulkhead's table and verdicts, in markdown.
+fn bulkhead_report(rows: &[Row]) -> String {
+    let min_type = format!("Bulkhead<Fixed<{BULKHEAD_POLICY}>>");
+    let headline_opt = OPT_LEVELS.first().copied().unwrap_or_default();
+    let mut out = String::new();
+    out.push_str("### Bulkhead\n\n");
+    out.push_str(&format!(
+        "Two bulkhead firmware against the same baseline, from one module \
+         (`examples/size/src/bulkhead_firmware.rs`), with the same hot path: `try_acquire` for \
+         a tier read from an input, then the permit dropped (its slot freed) or kept (a call \
+         still running), or the refusal's count of calls in flight read. `{BULKHEAD}` keeps \
+         its config in the bulkhead, checked at run time (`static Bulkhead`), and calls the \
+         whole API: the hot path, `try_acquire` by tier with the permit `release`d, `reset` \
+         and `snapshot`. `{BULKHEAD_MIN}` has its config fixed at compile time (`static \
+         {min_type}`; `Fixed<P>`, where `P` implements `bulkhead::Policy`): the compiler \
+         folds the limit and the caps into the code, and the bulkhead keeps no config, so its \
+         `static` is all zeros, in `.bss`; it calls only the hot path. Issue 14's flash target \
+         for a bulkhead with a fixed limit, under {} B over the baseline on `{}` at opt-level \
+         \"{headline_opt}\", applies to both. Its target for an adaptive limit, under \
+         {BULKHEAD_ADAPTIVE_FLASH_TARGET} B, has no row: the bulkhead has no adaptive limit \
+         yet. Flash = text + data: the code (text, with read-only data) plus the initial \
+         values of the statics (the run-time config; none for the fixed one); code = text \
+         alone. RAM = data + bss. Bytes, Δ over the baseline.\n\n",
+        BULKHEAD_FLASH_TARGETS
+            .first()
+            .map_or(0, |(_, budget)| *budget),
+        BULKHEAD_FLASH_TARGETS
+            .first()
+            .map_or("", |(target, _)| *target),
+    ));
+    out.push_str(&format!(
+        "| target | opt-level | `{BULKHEAD}` flash | `{BULKHEAD}` RAM | Δ flash | Δ code | Δ RAM \
+         | flash target (`{BULKHEAD}`) | `{BULKHEAD_MIN}` flash | `{BULKHEAD_MIN}` RAM \
+         | Δ flash | Δ code | Δ RAM | flash target (`{BULKHEAD_MIN}`) |\n"
+    ));
+    out.push_str("|---|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|\n");
+    for row in rows {
+        let (full, min, base) = (&row.bulkhead, &row.bulkhead_min, &row.baseline);
+        out.push_str(&format!(
+            "| `{}` ({}) | \"{}\" | {} | {} | {:+} | {:+} | {:+} | {} | {} | {} | {:+} | {:+} \
+             | {:+} | {} |\n",
+            row.target,
+            row.core,
+            row.opt_level,
+            full.sizes.flash(),
+            full.sizes.ram(),
+            full.flash_delta(base),
+            full.text_delta(base),
+            full.ram_delta(base),
+            row.fixed_verdict(full, &BULKHEAD_FLASH_TARGETS),
+            min.sizes.flash(),
+            min.sizes.ram(),
+            min.flash_delta(base),
+            min.text_delta(base),
+            min.ram_delta(base),
+            row.fixed_verdict(min, &BULKHEAD_FLASH_TARGETS),
+        ));
+    }
+    out.push('\n');
+
+    let headline = headline(rows);
+    for bulkhead in &BULKHEADS {
+        for row in &headline {
+            let Some(budget) = row.fixed_target(&BULKHEAD_FLASH_TARGETS) else {
+                continue;
+            };
+            let (name, what, binary) = (bulkhead.name, bulkhead.what, (bulkhead.pick)(row));
+            let delta = binary.flash_delta(&row.baseline);
+            out.push_str(&format!(
+                "- Flash: `{name}` ({what}) adds {delta} B on `{}` at opt-level \"{}\" ({} B of \
+                 code, {} B of initial values); the target for a fixed limit is under {budget} \
+                 B: {}.\n",
+                row.target,
+                row.opt_level,
+                binary.text_delta(&row.baseline),
+                i128::from(binary.sizes.data) - i128::from(row.baseline.sizes.data),
+                target_outcome(delta, budget),
+            ));
+        }
+    }
+    for row in &headline {
+        if row.fixed_target(&BULKHEAD_FLASH_TARGETS).is_some() {
+            for bulkhead in &BULKHEADS {
+                out.push_str(&breakdown(row, (bulkhead.pick)(row), bulkhead.name));
+            }
+        }
+    }
+
+    let (full_expected, full_layout) = bulkhead_layout(true);
+    let (min_expected, min_layout) = bulkhead_layout(false);
+    let full_sizes: Vec<u64> = rows.iter().map(|row| row.bulkhead_size).collect();
+    let min_sizes: Vec<u64> = rows.iter().map(|row| row.bulkhead_min_size).collect();
+    let full_size = full_sizes.first().copied().unwrap_or(0);
+    let min_size = min_sizes.first().copied().unwrap_or(0);
+    out.push_str(&format!(
+        "- `size_of`, read from the binaries (`nm -S {BULKHEAD_SYMBOL}`): `Bulkhead` \
+         {full_size} B{}, `{min_type}` {min_size} B{}. Layout: `Bulkhead`: {full_layout} ({}); \
+         `{min_type}`: {min_layout} ({}).\n",
+        same_everywhere(&full_sizes),
+        same_everywhere(&min_sizes),
+        agrees(full_size, full_expected),
+        agrees(min_size, min_expected),
+    ));
+    let mut hidden: Vec<String> = Vec::new();
+    for row in rows {
+        let base = &row.baseline;
+        let checks = [
+            (
+                BULKHEAD,
+                row.bulkhead.no_hidden_ram(base, row.bulkhead_size),
+            ),
+            (
+                BULKHEAD_MIN,
+                row.bulkhead_min.no_hidden_bss(base, row.bulkhead_min_size),
+            ),
+        ];
+        for (name, holds) in checks {
+            if !holds {
+                hidden.push(format!(
+                    "`{name}` on `{}` \"{}\"",
+                    row.target, row.opt_level
+                ));
+            }
+        }
+    }
+    if hidden.is_empty() {
+        out.push_str(&format!(
+            "- No hidden global RAM, no lock table: on every target the RAM delta equals the \
+             bulkhead's own `static`: in `.data` for `{BULKHEAD}` (its config is data), and \
+             `.bss` does not grow; in `.bss` for `{BULKHEAD_MIN}` (all zeros), and `.data` does \
+             not grow. On `thumbv6m-none-eabi`, which has no compare-and-swap, portable-atomic's \
+             fallback for the 32-bit words is the firmware's critical section, with no state of \
+             its own."
+        ));
+    } else {
+        out.push_str(&format!(
+            "- **Hidden RAM**: the RAM delta is not just the bulkhead's own static (in `.data` \
+             for `{BULKHEAD}`, in `.bss` for `{BULKHEAD_MIN}`) for {}.",
             hidden.join(", ")
         ));
     }
@@ -1151,7 +1391,7 @@ fn output(command: &mut Command) -> Result<String, Failure> {
 
 #[cfg(test)]
 mod tests {
-    use super::{breaker_layout, target_outcome};
+    use super::{agrees, breaker_layout, bulkhead_layout, target_outcome};
 
     #[test]
     fn layouts_match_the_measured_sizes() {
@@ -1159,6 +1399,38 @@ mod tests {
         assert_eq!(breaker_layout(16, 0, 0, true).0, 272);
         assert_eq!(breaker_layout(0, 0, 0, false).0, 144);
         assert_eq!(breaker_layout(16, 0, 0, false).0, 160);
+        assert_eq!(bulkhead_layout(true).0, 40);
+        assert_eq!(bulkhead_layout(false).0, 16);
+    }
+
+    #[test]
+    fn the_bulkhead_layout_adds_up() {
+        let (runtime, text) = bulkhead_layout(true);
+        assert_eq!(
+            text,
+            format!(
+                "4 (the state word: calls in flight per tier, generation) + 12 (three refusal \
+                 counters) + 12 (the config: a u32 limit and three u16 shares, padded) + 12 (the \
+                 caps, `[u32; 3]`) = {runtime}"
+            )
+        );
+        let (fixed, text) = bulkhead_layout(false);
+        assert_eq!(
+            text,
+            format!(
+                "4 (the state word: calls in flight per tier, generation) + 12 (three refusal \
+                 counters) + 0 (the config: `Fixed<P>` is zero-sized) = {fixed}"
+            )
+        );
+    }
+
+    #[test]
+    fn a_layout_agrees_only_with_its_size() {
+        assert_eq!(agrees(40, 40), "as measured");
+        assert_eq!(
+            agrees(44, 40),
+            "**measured 44: the layout above is out of date**"
+        );
     }
 
     #[test]
@@ -1166,5 +1438,7 @@ mod tests {
         assert_eq!(target_outcome(1023, 1024), "meets it");
         assert_eq!(target_outcome(1024, 1024), "**misses it** by 1 B");
         assert_eq!(target_outcome(2576, 1024), "**misses it** by 1553 B");
+        assert_eq!(target_outcome(664, 1536), "meets it");
+        assert_eq!(target_outcome(1536, 1536), "**misses it** by 1 B");
     }
 }

@@ -651,7 +651,7 @@ fn events_layout(capacity: u64) -> u64 {
 }
 
 /// `size_of::<Bulkhead<C>>()` on 32-bit Arm, from the layout in
-/// core/src/bulkhead.rs (every field 4-byte aligned), with, if `runtime`,
+/// core/src/bulkhead/mod.rs (every field 4-byte aligned), with, if `runtime`,
 /// the config and its caps kept in the bulkhead (`C` is `Runtime`;
 /// `Fixed<P>` is zero-sized); and the same as a sum.
 fn bulkhead_layout(runtime: bool) -> (u64, String) {

@@ -24,7 +24,8 @@ fn each_tier_fills_only_its_share_and_essential_fills_the_rest() {
         Err(Rejection::Full {
             in_flight: 12,
             cap: 12,
-            limit: 20
+            limit: 20,
+            shrinking: false
         })
     );
     let important: Vec<_> = (0..5).map(|_| b.try_acquire(0, I).unwrap()).collect();
@@ -37,7 +38,8 @@ fn each_tier_fills_only_its_share_and_essential_fills_the_rest() {
         Err(Rejection::Full {
             in_flight: 20,
             cap: 20,
-            limit: 20
+            limit: 20,
+            shrinking: false
         })
     );
     let s = b.snapshot();
@@ -123,16 +125,145 @@ fn configs_are_checked_with_typed_errors() {
         Some(ConfigError::SharesNotDescending)
     );
     assert_eq!(refused(Config::new(4).tier_shares(0, 0)), None);
+    // Adaptive limits.
+    let aimd = |min, max, backoff, timeout| Config::new(4).aimd(min, max, backoff, timeout);
+    assert_eq!(refused(aimd(1, 8, 900, 10)), None);
+    assert_eq!(
+        refused(aimd(0, 8, 900, 10)),
+        Some(ConfigError::ZeroMinLimit)
+    );
+    assert_eq!(
+        refused(aimd(5, 8, 900, 10)),
+        Some(ConfigError::LimitOutsideBounds)
+    );
+    assert_eq!(
+        refused(aimd(1, 3, 900, 10)),
+        Some(ConfigError::LimitOutsideBounds)
+    );
+    assert_eq!(
+        refused(aimd(1, MAX_LIMIT + 1, 900, 10)),
+        Some(ConfigError::LimitAboveMax)
+    );
+    assert_eq!(
+        refused(aimd(1, 8, 499, 10)),
+        Some(ConfigError::BackoffOutOfRange)
+    );
+    assert_eq!(
+        refused(aimd(1, 8, 1_000, 10)),
+        Some(ConfigError::BackoffOutOfRange)
+    );
+    assert_eq!(refused(aimd(1, 8, 900, 0)), Some(ConfigError::ZeroTimeout));
+    let gradient = |smoothing, queue, long| Config::new(4).gradient(1, 8, smoothing, queue, long);
+    assert_eq!(refused(gradient(200, 4, 600)), None);
+    assert_eq!(
+        refused(gradient(0, 4, 600)),
+        Some(ConfigError::SmoothingOutOfRange)
+    );
+    assert_eq!(
+        refused(gradient(1_001, 4, 600)),
+        Some(ConfigError::SmoothingOutOfRange)
+    );
+    assert_eq!(
+        refused(gradient(200, 512, 600)),
+        Some(ConfigError::QueueAboveMax)
+    );
+    assert_eq!(
+        refused(gradient(200, 4, 0)),
+        Some(ConfigError::ZeroLongWindow)
+    );
+    let window = |samples, duration| gradient(200, 4, 600).window(samples, duration);
+    assert_eq!(
+        refused(window(0, 10)),
+        Some(ConfigError::WindowSamplesOutOfRange)
+    );
+    assert_eq!(
+        refused(window(1_001, 10)),
+        Some(ConfigError::WindowSamplesOutOfRange)
+    );
+    assert_eq!(
+        refused(window(10, 0)),
+        Some(ConfigError::ZeroWindowDuration)
+    );
+    // A fixed limit ignores the adaptive fields.
+    assert_eq!(refused(Config::new(4).window(0, 0)), None);
     for error in [
         ConfigError::ZeroLimit,
         ConfigError::LimitAboveMax,
         ConfigError::EssentialShareNotWhole,
         ConfigError::ShareAbove1000,
         ConfigError::SharesNotDescending,
+        ConfigError::ZeroMinLimit,
+        ConfigError::LimitOutsideBounds,
+        ConfigError::BackoffOutOfRange,
+        ConfigError::ZeroTimeout,
+        ConfigError::SmoothingOutOfRange,
+        ConfigError::QueueAboveMax,
+        ConfigError::ZeroLongWindow,
+        ConfigError::WindowSamplesOutOfRange,
+        ConfigError::ZeroWindowDuration,
     ] {
         assert_eq!(error.to_string(), error.message());
         assert!(!error.message().is_empty());
     }
+}
+
+#[test]
+fn an_aimd_limit_backs_off_on_drops_and_a_lower_limit_revokes_nothing() {
+    // Windows of 2 reports; a drop multiplies the limit by 0.5.
+    let b = bulkhead(Config::new(4).aimd(1, 8, 500, 100).window(2, u64::MAX));
+    let held: Vec<_> = (0..4).map(|_| b.try_acquire(0, E).unwrap()).collect();
+    let mut held = held.into_iter();
+    // A drop and a latency above the timeout (also a drop) close a window.
+    assert!(held.next().unwrap().dropped(10));
+    assert!(held.next().unwrap().latency(20, 101));
+    let s = b.snapshot();
+    assert_eq!((s.limit, s.shrinking), (2, true));
+    // Two calls still in flight at a limit of 2: none revoked, and the next
+    // call is refused, saying the limit was lowered.
+    assert_eq!(s.in_flight, [2, 0, 0]);
+    assert_eq!(
+        b.try_acquire(30, E).map(|_| ()),
+        Err(Rejection::Full {
+            in_flight: 2,
+            cap: 2,
+            limit: 2,
+            shrinking: true
+        })
+    );
+    // Busy windows without drops add a slot each.
+    assert!(held.next().unwrap().success(40));
+    assert!(held.next().unwrap().success(41));
+    let s = b.snapshot();
+    assert_eq!((s.limit, s.shrinking, s.in_flight), (3, false, [0, 0, 0]));
+}
+
+#[test]
+fn a_far_future_now_stops_no_window_from_closing() {
+    // Windows close after 2 reports or 100 ticks.
+    let b = bulkhead(Config::new(8).aimd(1, 8, 500, 1_000).window(2, 100));
+    // A report at a bogus far-future `now` closes a window by time (8 → 4)
+    // and moves the window's start there.
+    let permit = b.try_acquire(0, E).unwrap();
+    permit.dropped(u64::MAX - 5);
+    assert_eq!(b.snapshot().limit, 4);
+    // Back on the sane clock: windows still close by count, and the first
+    // one moves the start back.
+    for now in [10, 11] {
+        b.try_acquire(now, E).unwrap().dropped(now);
+    }
+    assert_eq!(b.snapshot().limit, 2, "a window closed by count");
+    // And by time again: one report 100 ticks after it closes the next.
+    b.try_acquire(300, E).unwrap().dropped(300);
+    assert_eq!(b.snapshot().limit, 1, "time-based closing is back");
+}
+
+#[test]
+fn a_fixed_limit_ignores_reports() {
+    let b = bulkhead(Config::new(2));
+    b.try_acquire(0, E).unwrap().dropped(1);
+    b.try_acquire(0, E).unwrap().latency(2, u64::MAX);
+    let s = b.snapshot();
+    assert_eq!((s.limit, s.shrinking, s.in_flight), (2, false, [0, 0, 0]));
 }
 
 #[test]
@@ -273,7 +404,7 @@ proptest! {
                     } else {
                         prop_assert_eq!(
                             got.map(|_| ()),
-                            Err(Rejection::Full { in_flight, cap, limit: config.limit })
+                            Err(Rejection::Full { in_flight, cap, limit: config.limit, shrinking: false })
                         );
                         model.rejected[tier as usize] += 1;
                     }

@@ -93,3 +93,58 @@ fn a_release_from_before_a_reset_never_frees_a_new_slot() {
         assert!(b.try_acquire(0, Tier::Essential).is_err());
     });
 }
+
+#[test]
+fn two_reports_closing_windows_at_once_move_the_limit_within_bounds() {
+    model(|| {
+        // Every report closes a window: the two race to close, to move the
+        // estimate and to publish the caps.
+        let b = bulkhead(Config::new(4).aimd(2, 6, 500, 10).window(1, u64::MAX));
+        let first = b.try_acquire(0, Tier::Essential).unwrap();
+        let second = b.try_acquire(0, Tier::Essential).unwrap();
+        let succeed = thread::spawn(move || assert!(first.success(5)));
+        let drop_one = thread::spawn(move || assert!(second.dropped(20)));
+        succeed.join().unwrap();
+        drop_one.join().unwrap();
+        let s = b.snapshot();
+        // Both slots freed; the limit moved within its bounds, and the caps
+        // published are the limit's.
+        assert_eq!(s.in_flight, [0, 0, 0]);
+        assert!((2..=6).contains(&s.limit), "{s:?}");
+        assert_eq!(s.caps[0], s.limit);
+    });
+}
+
+#[test]
+fn an_acquire_racing_a_lower_limit_never_exceeds_the_limit_it_read() {
+    model(|| {
+        // A drop halves the limit from 4 to 2 while three slots are held;
+        // an acquire racing it is admitted only below the limit it read.
+        let b = bulkhead(Config::new(4).aimd(1, 4, 500, 10).window(1, u64::MAX));
+        let held: Vec<_> = (0..3)
+            .map(|_| b.try_acquire(0, Tier::Essential).unwrap())
+            .collect();
+        let mut held = held.into_iter();
+        let dropped = held.next().unwrap();
+        let reporter = thread::spawn(move || assert!(dropped.dropped(1)));
+        let acquirer =
+            thread::spawn(move || b.try_acquire(1, Tier::Essential).map(core::mem::forget));
+        reporter.join().unwrap();
+        let acquired = acquirer.join().unwrap();
+        let s = b.snapshot();
+        assert_eq!(s.limit, 2, "{s:?}");
+        match acquired {
+            // Admitted: it read the old limit (4) with 2 or 3 in flight.
+            Ok(()) => assert_eq!(s.in_flight, [3, 0, 0]),
+            // Refused: at the new limit, or at the old one with 3 in flight.
+            Err(failwell::bulkhead::Rejection::Full {
+                in_flight, limit, ..
+            }) => {
+                assert!(in_flight >= limit, "refused below its limit");
+                assert_eq!(s.in_flight, [2, 0, 0]);
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+        drop(held);
+    });
+}

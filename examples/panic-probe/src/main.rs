@@ -774,6 +774,29 @@ fn probe_bulkhead_new(limit: u32, important: u16, optional: u16) -> Option<Bulkh
     Bulkhead::new(bulkhead::Config::new(limit).tier_shares(important, optional)).ok()
 }
 
+/// Every builder of the adaptive limit, with opaque values.
+#[inline(never)]
+fn probe_bulkhead_adaptive(limit: u32, permille: u16, ticks: u64, aimd: bool) -> Option<Bulkhead> {
+    let config = bulkhead::Config::new(limit).window(permille, ticks);
+    let config = if aimd {
+        config.aimd(limit, limit, permille, ticks)
+    } else {
+        config.gradient(limit, limit, permille, permille, permille)
+    };
+    Bulkhead::new(config).ok()
+}
+
+/// Every report a permit makes to an adaptive limit.
+#[inline(never)]
+fn probe_bulkhead_report(b: &Bulkhead, now: u64, tier: Tier, how: u32) -> Option<bool> {
+    let permit = b.try_acquire(now, tier).ok()?;
+    Some(match how {
+        0 => permit.success(now),
+        1 => permit.latency(now, now),
+        _ => permit.dropped(now),
+    })
+}
+
 /// `try_acquire`, the permit dropped or released.
 #[inline(never)]
 fn probe_bulkhead_acquire(b: &Bulkhead, now: u64, tier: Tier, release: bool) -> Option<bool> {
@@ -846,6 +869,16 @@ fn bulkhead_api() {
         return;
     };
     let b = &b;
+    if let Some(adaptive) = input(
+        probe_bulkhead_adaptive as fn(u32, u16, u64, bool) -> Option<Bulkhead>,
+    )(input(8), input(900), input(100), input(true))
+    {
+        let report = input(probe_bulkhead_report as fn(&Bulkhead, u64, Tier, u32) -> Option<bool>);
+        for how in 0..3 {
+            sink(report(&adaptive, input(5), tier, input(how)));
+        }
+        sink(report(b, input(5), tier, input(0)));
+    }
     sink(input(
         probe_bulkhead_acquire as fn(&Bulkhead, u64, Tier, bool) -> Option<bool>,
     )(b, input(0), tier, input(true)));

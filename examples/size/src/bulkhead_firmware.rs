@@ -11,10 +11,14 @@ use failwell::bulkhead::{Bulkhead, Config, ConfigSource, Policy, Rejection};
 use failwell::Tier;
 use failwell_size::{input, output};
 
-/// 16 calls in flight; Important may fill 85 %, Optional 60 %. The config
-/// of the run-time bulkhead is data in its `static`, which the compiler
-/// cannot see through.
-pub const CONFIG: Config = Config::new(16).tier_shares(850, 600);
+/// 16 calls in flight, adapted between 4 and 64 by the latency gradient;
+/// Important may fill 85 %, Optional 60 %. The config of the run-time
+/// bulkhead is data in its `static`, which the compiler cannot see through:
+/// the code handles a fixed limit, AIMD and the gradient.
+pub const CONFIG: Config = Config::new(16)
+    .tier_shares(850, 600)
+    .gradient(4, 64, 200, 4, 600)
+    .window(50, 1_000);
 
 /// The smallest useful bulkhead, its config fixed at compile time: 4 calls
 /// in flight, Optional may fill half.

@@ -1,5 +1,6 @@
-//! The baseline plus a `static` bulkhead with its config at run time, and
-//! its whole API: `try_acquire`, the permit dropped or released, `reset`,
+//! The baseline plus a `static` bulkhead with its config at run time (an
+//! adaptive limit), and its whole API: `try_acquire`, the permit dropped,
+//! released or reported (`success`, `latency`, `dropped`), `reset`,
 //! `snapshot`. Inputs are read volatile, results written volatile.
 #![no_std]
 #![no_main]
@@ -24,8 +25,18 @@ fn main() -> ! {
     let bulkhead = &FAILWELL_BULKHEAD;
     loop {
         hot(bulkhead);
-        if let Ok(permit) = bulkhead.try_acquire(0, tier()) {
-            output::<1>(u32::from(permit.release()));
+        // Every way to end a call: released, or reported to the adaptive
+        // limit (the config is data, so both algorithms are in the code).
+        let now = u64::from(input::<0>());
+        if let Ok(permit) = bulkhead.try_acquire(now, tier()) {
+            let later = now.wrapping_add(u64::from(input::<1>()));
+            let freed = match input::<2>() >> 4 & 3 {
+                0 => permit.release(),
+                1 => permit.success(later),
+                2 => permit.latency(later, u64::from(input::<1>())),
+                _ => permit.dropped(later),
+            };
+            output::<1>(u32::from(freed));
         }
         if input::<2>() >> 8 == 1 {
             bulkhead.reset();

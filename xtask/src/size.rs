@@ -73,14 +73,12 @@ const BREAKER_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 3072)];
 const BREAKER_MIN_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 1024)];
 const BREAKER_COUNT_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 2048)];
 
-/// The most flash a bulkhead with a fixed limit, `bulkhead` and
-/// `bulkhead_min`, may add over the baseline, at the headline opt-level
-/// (issue 14).
-const BULKHEAD_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 1536)];
-
-/// The target for a bulkhead with an adaptive limit (issue 14), which does
-/// not exist yet: named in the report, not measured.
-const BULKHEAD_ADAPTIVE_FLASH_TARGET: u64 = 3072;
+/// The most flash a bulkhead may add over the baseline, at the headline
+/// opt-level (issue 14): with an adaptive limit (`bulkhead`, whose run-time
+/// config links AIMD and the gradient), and with a fixed limit
+/// (`bulkhead_min`).
+const BULKHEAD_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 3072)];
+const BULKHEAD_MIN_FLASH_TARGETS: [(&str, u64); 1] = [("thumbv6m-none-eabi", 1536)];
 
 /// The most bytes of state (the words the limiter writes) it may have.
 const STATE_BUDGET: u64 = 16;
@@ -659,18 +657,29 @@ fn bulkhead_layout(runtime: bool) -> (u64, String) {
     let state = 4;
     // Three refusal counters, one per tier.
     let rejected = 12;
-    // `Config`: the u32 limit and three u16 shares, padded to 4.
-    let config = if runtime { align_up(4 + 3 * 2, 4) } else { 0 };
-    // The caps computed from it, `[u32; 3]`.
+    // The adaptive limit's state: the caps word (4), the window's sums (8)
+    // and start (8), drops (4), the busiest moment (4) and the estimate (8);
+    // the 64-bit words are 8-aligned, so 36 rounds up to 40.
+    let adaptive = align_up(4 + 8 + 8 + 4 + 4 + 8, 8);
+    // `Config`: a u64 window duration, the 16-byte `Adaptive` (a u64 and a
+    // u16 behind its tag), three u32 (limit, min, max), three u16 shares
+    // and a u16 window size: 44, padded to 48; then the caps, `[u32; 3]`.
+    let config = if runtime {
+        align_up(8 + 16 + 3 * 4 + 4 * 2, 8)
+    } else {
+        0
+    };
     let caps = if runtime { 12 } else { 0 };
-    let total = align_up(state + rejected + config + caps, 4);
+    let settings = align_up(config + caps, 8);
+    let total = align_up(state + rejected + adaptive + settings, 8);
     let text = format!(
         "{state} (the state word: calls in flight per tier, generation) + {rejected} (three \
-         refusal counters){} = {total}",
+         refusal counters) + {adaptive} (the adaptive limit's words: caps, window sums and \
+         start, drops, busiest moment, estimate; 8-aligned){} = {total}",
         if runtime {
             format!(
-                " + {config} (the config: a u32 limit and three u16 shares, padded) + {caps} \
-                 (the caps, `[u32; 3]`)"
+                " + {settings} (the config, {config} B with its adaptive policy, bounds and \
+                 window, and the caps, `[u32; 3]`, padded to 8)"
             )
         } else {
             " + 0 (the config: `Fixed<P>` is zero-sized)".to_owned()
@@ -1102,6 +1111,9 @@ fn breaker_report(rows: &[Row]) -> String {
 /// The bulkhead firmware, for the report: its name, what it is, and its
 /// measurements in a row.
 struct BulkheadFirmware {
+    /// Its flash target, and what the target is for.
+    targets: &'static [(&'static str, u64); 1],
+    target_for: &'static str,
     name: &'static str,
     what: &'static str,
     pick: fn(&Row) -> &Binary,
@@ -1110,11 +1122,15 @@ struct BulkheadFirmware {
 /// `bulkhead` and `bulkhead_min`.
 const BULKHEADS: [BulkheadFirmware; 2] = [
     BulkheadFirmware {
+        targets: &BULKHEAD_FLASH_TARGETS,
+        target_for: "an adaptive limit",
         name: BULKHEAD,
-        what: "the whole API, its config at run time",
+        what: "the whole API with an adaptive limit, its config at run time",
         pick: |row| &row.bulkhead,
     },
     BulkheadFirmware {
+        targets: &BULKHEAD_MIN_FLASH_TARGETS,
+        target_for: "a fixed limit",
         name: BULKHEAD_MIN,
         what: "the hot path, its config fixed at compile time",
         pick: |row| &row.bulkhead_min,
@@ -1133,23 +1149,27 @@ fn bulkhead_report(rows: &[Row]) -> String {
          a tier read from an input, then the permit dropped (its slot freed) or kept (a call \
          still running), or the refusal's count of calls in flight read. `{BULKHEAD}` keeps \
          its config in the bulkhead, checked at run time (`static Bulkhead`), and calls the \
-         whole API: the hot path, `try_acquire` by tier with the permit `release`d, `reset` \
-         and `snapshot`. `{BULKHEAD_MIN}` has its config fixed at compile time (`static \
+         whole API on an adaptive limit (the latency gradient; the config is data, so AIMD's \
+         code is linked too): the hot path, `try_acquire` by tier with the permit \
+         `release`d or reported (`success`, `latency`, `dropped`), `reset` and `snapshot`. \
+         `{BULKHEAD_MIN}` has its config fixed at compile time (`static \
          {min_type}`; `Fixed<P>`, where `P` implements `bulkhead::Policy`): the compiler \
          folds the limit and the caps into the code, and the bulkhead keeps no config, so its \
-         `static` is all zeros, in `.bss`; it calls only the hot path. Issue 14's flash target \
-         for a bulkhead with a fixed limit, under {} B over the baseline on `{}` at opt-level \
-         \"{headline_opt}\", applies to both. Its target for an adaptive limit, under \
-         {BULKHEAD_ADAPTIVE_FLASH_TARGET} B, has no row: the bulkhead has no adaptive limit \
-         yet. Flash = text + data: the code (text, with read-only data) plus the initial \
+         `static` is all zeros, in `.bss`; it calls only the hot path. Issue 14's flash \
+         targets on `{}` at opt-level \"{headline_opt}\", over the baseline: under {} B with \
+         an adaptive limit (`{BULKHEAD}`), under {} B with a fixed one (`{BULKHEAD_MIN}`). \
+         Flash = text + data: the code (text, with read-only data) plus the initial \
          values of the statics (the run-time config; none for the fixed one); code = text \
          alone. RAM = data + bss. Bytes, Δ over the baseline.\n\n",
         BULKHEAD_FLASH_TARGETS
             .first()
-            .map_or(0, |(_, budget)| *budget),
+            .map_or("", |(target, _)| *target),
         BULKHEAD_FLASH_TARGETS
             .first()
-            .map_or("", |(target, _)| *target),
+            .map_or(0, |(_, budget)| *budget),
+        BULKHEAD_MIN_FLASH_TARGETS
+            .first()
+            .map_or(0, |(_, budget)| *budget),
     ));
     out.push_str(&format!(
         "| target | opt-level | `{BULKHEAD}` flash | `{BULKHEAD}` RAM | Δ flash | Δ code | Δ RAM \
@@ -1176,7 +1196,7 @@ fn bulkhead_report(rows: &[Row]) -> String {
             min.flash_delta(base),
             min.text_delta(base),
             min.ram_delta(base),
-            row.fixed_verdict(min, &BULKHEAD_FLASH_TARGETS),
+            row.fixed_verdict(min, &BULKHEAD_MIN_FLASH_TARGETS),
         ));
     }
     out.push('\n');
@@ -1184,14 +1204,15 @@ fn bulkhead_report(rows: &[Row]) -> String {
     let headline = headline(rows);
     for bulkhead in &BULKHEADS {
         for row in &headline {
-            let Some(budget) = row.fixed_target(&BULKHEAD_FLASH_TARGETS) else {
+            let Some(budget) = row.fixed_target(bulkhead.targets) else {
                 continue;
             };
             let (name, what, binary) = (bulkhead.name, bulkhead.what, (bulkhead.pick)(row));
             let delta = binary.flash_delta(&row.baseline);
+            let target_for = bulkhead.target_for;
             out.push_str(&format!(
                 "- Flash: `{name}` ({what}) adds {delta} B on `{}` at opt-level \"{}\" ({} B of \
-                 code, {} B of initial values); the target for a fixed limit is under {budget} \
+                 code, {} B of initial values); the target for {target_for} is under {budget} \
                  B: {}.\n",
                 row.target,
                 row.opt_level,
@@ -1399,29 +1420,23 @@ mod tests {
         assert_eq!(breaker_layout(16, 0, 0, true).0, 272);
         assert_eq!(breaker_layout(0, 0, 0, false).0, 144);
         assert_eq!(breaker_layout(16, 0, 0, false).0, 160);
-        assert_eq!(bulkhead_layout(true).0, 40);
-        assert_eq!(bulkhead_layout(false).0, 16);
+        assert_eq!(bulkhead_layout(true).0, 120);
+        assert_eq!(bulkhead_layout(false).0, 56);
     }
 
     #[test]
     fn the_bulkhead_layout_adds_up() {
         let (runtime, text) = bulkhead_layout(true);
-        assert_eq!(
-            text,
-            format!(
-                "4 (the state word: calls in flight per tier, generation) + 12 (three refusal \
-                 counters) + 12 (the config: a u32 limit and three u16 shares, padded) + 12 (the \
-                 caps, `[u32; 3]`) = {runtime}"
-            )
-        );
+        assert!(text.starts_with("4 (the state word"), "{text}");
+        assert!(text.contains("+ 40 (the adaptive limit's words"), "{text}");
+        assert!(text.contains("+ 64 (the config, 48 B"), "{text}");
+        assert!(text.ends_with(&format!("= {runtime}")), "{text}");
         let (fixed, text) = bulkhead_layout(false);
-        assert_eq!(
-            text,
-            format!(
-                "4 (the state word: calls in flight per tier, generation) + 12 (three refusal \
-                 counters) + 0 (the config: `Fixed<P>` is zero-sized) = {fixed}"
-            )
+        assert!(
+            text.contains("+ 0 (the config: `Fixed<P>` is zero-sized)"),
+            "{text}"
         );
+        assert!(text.ends_with(&format!("= {fixed}")), "{text}");
     }
 
     #[test]

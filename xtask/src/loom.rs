@@ -1,6 +1,6 @@
 //! `cargo xtask loom`: the loom models in `core/tests/loom.rs` (rate
-//! limiter) and `core/tests/loom_breaker.rs` (circuit breaker), and proof
-//! that they bite.
+//! limiter), `core/tests/loom_breaker.rs` (circuit breaker) and
+//! `core/tests/loom_bulkhead.rs` (bulkhead), and proof that they bite.
 //!
 //! The models run with no `LOOM_MAX_PREEMPTIONS` bound from the
 //! environment: they are small enough for loom to explore every
@@ -24,9 +24,9 @@ use crate::util::{cargo, root, run, Failure};
 const TARGETS: [&str; 3] = ["loom", "loom_breaker", "loom_bulkhead"];
 
 /// The planted bugs: a plain load + store in place of the compare-and-swap
-/// (in `StateWord::update` and `StateWord::compare_exchange`, which also
-/// loses their ordering), and a rejection that writes back the value it
-/// read (in `StateWord::update` only, which the breaker does not use).
+/// (in `StateWord::update`, `StateWord::compare_exchange` and `update_u32`,
+/// which also loses their ordering), and a rejection that writes back the
+/// value it read (in `StateWord::update` and `update_u32`).
 const PLANTS: [&str; 2] = ["racy_update", "reject_writes"];
 
 fn loom_test(plant: Option<&str>, target: &str) -> Command {

@@ -12,7 +12,10 @@ use failwell_benches::breakers::{
     check_failwell, check_peers, failsafe_call_success, failwell_call_success, new_failsafe,
     new_failwell_breaker, new_failwell_consecutive, new_recloser, recloser_call_success,
 };
-use failwell_benches::{failwell_acquire, new_failwell, new_governor, new_ratelock, BenchClock};
+use failwell_benches::{
+    bulkhead_acquire_release, failwell_acquire, new_bulkhead, new_failwell, new_governor,
+    new_ratelock, new_semaphore, semaphore_acquire_release, BenchClock,
+};
 
 const STEP: u64 = 1_000;
 
@@ -136,18 +139,14 @@ fn run(operation: &str, n: u64) -> Result<(), String> {
         // tokio's `Semaphore::try_acquire` and its permit dropped; subtract
         // `harness_bulkhead`, the same loop around an opaque `true`.
         "harness_bulkhead" => repeat(n, || black_box(true), Some(true)),
+        // The same calls the criterion groups in benches/bulkhead.rs time.
         "failwell_bulkhead" => {
-            let bulkhead = failwell::bulkhead::Bulkhead::new(failwell::bulkhead::Config::new(64))
-                .map_err(|e| e.to_string())?;
-            repeat(
-                n,
-                || bulkhead.try_acquire(0, failwell::Tier::Essential).is_ok(),
-                Some(true),
-            )
+            let bulkhead = new_bulkhead();
+            repeat(n, || bulkhead_acquire_release(&bulkhead), Some(true))
         }
         "tokio_semaphore" => {
-            let semaphore = tokio::sync::Semaphore::new(64);
-            repeat(n, || semaphore.try_acquire().is_ok(), Some(true))
+            let semaphore = new_semaphore();
+            repeat(n, || semaphore_acquire_release(&semaphore), Some(true))
         }
         other => Err(format!("unknown operation {other}; one of {OPERATIONS:?}")),
     }

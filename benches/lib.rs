@@ -1,5 +1,6 @@
 //! Shared pieces of failwell's benchmarks: the clock every limiter is given,
-//! the peers' adapters, and a two-thread contention driver.
+//! the peers' adapters, the bulkhead's acquire + release next to tokio's
+//! semaphore, and a two-thread contention driver.
 //!
 //! The benchmarks themselves are this package's `[[bench]]` targets
 //! (`cargo bench -p failwell-benches`), and `instructions` is a binary that
@@ -12,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use failwell::bulkhead::{Bulkhead, Config as BulkheadConfig};
 use failwell::{LimiterConfig, RateLimiter, Tier};
 
 /// A clock shared by every limiter in a benchmark: nanoseconds in an
@@ -88,6 +90,36 @@ pub fn new_ratelock(
 #[inline]
 pub fn failwell_acquire(limiter: &RateLimiter, clock: &BenchClock) -> bool {
     limiter.try_acquire(clock.now(), 1, Tier::Essential).is_ok()
+}
+
+/// The bulkhead the benchmarks measure: 64 calls in flight, a fixed limit.
+pub const BULKHEAD_LIMIT: u32 = 64;
+
+/// A failwell bulkhead of [`BULKHEAD_LIMIT`] slots, every tier sharing all of them.
+pub fn new_bulkhead() -> Bulkhead {
+    match Bulkhead::new(BulkheadConfig::new(BULKHEAD_LIMIT)) {
+        Ok(bulkhead) => bulkhead,
+        Err(error) => panic!("bulkhead config refused: {error}"),
+    }
+}
+
+/// tokio's semaphore with [`BULKHEAD_LIMIT`] permits (`try_acquire` needs no
+/// runtime).
+pub fn new_semaphore() -> tokio::sync::Semaphore {
+    tokio::sync::Semaphore::new(BULKHEAD_LIMIT as usize)
+}
+
+/// One Essential slot taken and freed (the permit dropped at once): whether
+/// it was admitted. The fixed limit keeps no latency, so `now` is 0.
+#[inline]
+pub fn bulkhead_acquire_release(bulkhead: &Bulkhead) -> bool {
+    bulkhead.try_acquire(0, Tier::Essential).is_ok()
+}
+
+/// One tokio permit taken and dropped: whether it was granted.
+#[inline]
+pub fn semaphore_acquire_release(semaphore: &tokio::sync::Semaphore) -> bool {
+    semaphore.try_acquire().is_ok()
 }
 
 /// Runs `op` `iters` times on each of two threads, started together by a

@@ -1,12 +1,15 @@
-//! `cargo xtask bench [--quick] [limiter|breaker]`: runs the benchmarks and
-//! writes their tables into BENCHMARKS.md (the limiter's between
-//! `<!-- bench:begin -->` and `<!-- bench:end -->`, the breaker's between
-//! `<!-- bench-breaker:begin -->` and `<!-- bench-breaker:end -->`).
+//! `cargo xtask bench [--quick] [limiter|breaker|bulkhead]`: runs the
+//! benchmarks and writes their tables into BENCHMARKS.md (the limiter's
+//! between `<!-- bench:begin -->` and `<!-- bench:end -->`, the breaker's
+//! between `<!-- bench-breaker:begin -->` and `<!-- bench-breaker:end -->`,
+//! the bulkhead's between `<!-- bench-bulkhead:begin -->` and
+//! `<!-- bench-bulkhead:end -->`).
 //!
-//! 1. Per suite (`benches/limiter.rs`, `benches/breaker.rs`; both unless one
-//!    is named), the criterion groups once; then the two-thread groups four
-//!    more times, reporting the median of the five medians, because
-//!    two-thread figures on a shared machine vary from run to run.
+//! 1. Per suite (`benches/limiter.rs`, `benches/breaker.rs`,
+//!    `benches/bulkhead.rs`; all unless some are named), the criterion groups
+//!    once; then the two-thread groups four more times, reporting the median
+//!    of the five medians, because two-thread figures on a shared machine
+//!    vary from run to run.
 //! 2. Instructions per operation: `benches/instructions.rs` under callgrind,
 //!    run with two iteration counts; the difference in instructions over the
 //!    difference in iterations cancels start-up and setup.
@@ -20,7 +23,12 @@ use std::process::Command;
 use crate::util::{cargo, root, run, Failure};
 
 /// Criterion groups whose figures are the median of several runs.
-const CONTENDED_GROUPS: [&str; 3] = ["admit_2_threads", "reject_2_threads", "breaker_2_threads"];
+const CONTENDED_GROUPS: [&str; 4] = [
+    "admit_2_threads",
+    "reject_2_threads",
+    "breaker_2_threads",
+    "bulkhead_2_threads",
+];
 
 /// One criterion bench target and the BENCHMARKS.md section it writes.
 struct Suite {
@@ -35,7 +43,7 @@ struct Suite {
 /// whether the run was `--quick`.
 type Render = fn(&Medians, &[(String, f64)], bool) -> Result<String, Failure>;
 
-const SUITES: [Suite; 2] = [
+const SUITES: [Suite; 3] = [
     Suite {
         bench: "limiter",
         marker: "bench",
@@ -45,6 +53,11 @@ const SUITES: [Suite; 2] = [
         bench: "breaker",
         marker: "bench-breaker",
         render: render_breaker,
+    },
+    Suite {
+        bench: "bulkhead",
+        marker: "bench-bulkhead",
+        render: render_bulkhead,
     },
 ];
 /// How many runs the contended groups get in all.
@@ -78,8 +91,10 @@ pub fn run_bench(args: &[String]) -> Result<(), Failure> {
         .iter()
         .find(|name| !SUITES.iter().any(|suite| suite.bench == **name))
     {
+        let known: Vec<&str> = SUITES.iter().map(|suite| suite.bench).collect();
         return Err(Failure(format!(
-            "unknown bench suite {unknown}: limiter or breaker"
+            "unknown bench suite {unknown}: one of {}",
+            known.join(", ")
         )));
     }
     let instructions = callgrind()?;
@@ -263,11 +278,8 @@ fn command_output(program: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn render(
-    medians: &Medians,
-    instructions: &[(String, f64)],
-    quick: bool,
-) -> Result<String, Failure> {
+/// "Measured <date> on <n> vCPU (<cpu>), <rustc --version>".
+fn measured_on() -> String {
     let cpu = command_output(
         "sh",
         &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
@@ -275,14 +287,23 @@ fn render(
     let cores = command_output("nproc", &[]);
     let date = command_output("date", &["-u", "+%Y-%m-%d"]);
     let rustc = command_output("rustc", &["--version"]);
+    format!("Measured {date} on {cores} vCPU ({cpu}), {rustc}")
+}
+
+fn render(
+    medians: &Medians,
+    instructions: &[(String, f64)],
+    quick: bool,
+) -> Result<String, Failure> {
     let mut text = format!(
-        "Measured {date} on {cores} vCPU ({cpu}), {rustc}, by `cargo xtask bench{}`.\n\
+        "{}, by `cargo xtask bench{}`.\n\
          governor 0.10.4 and ratelock 0.1.1 run in the same criterion groups; every\n\
          limiter is built outside the timed closure and, except in the real-clock\n\
          group, reads the same injected clock (an `AtomicU64` of nanoseconds,\n\
          advanced by a relaxed load + store once per admit call, included in every\n\
          admit row). Two-thread figures are the median of {CONTENDED_RUNS} runs' medians, time\n\
          per call per thread, both threads on one limiter, started by a barrier.\n\n",
+        measured_on(),
         if quick { " --quick" } else { "" }
     );
     text.push_str("### Admit, one thread\n\n");
@@ -376,7 +397,11 @@ fn render(
         ],
         "admit, real clock",
     )?);
-    text.push_str(&instruction_table(instructions, |op| !is_breaker_op(op)));
+    text.push_str(&instruction_table(
+        instructions,
+        |op| !is_breaker_op(op) && !is_bulkhead_op(op),
+        HARNESS_NOTE,
+    ));
     text.push_str("\n### Scaling: cost per call against burst size\n\n| burst | failwell admit |\n|---|---|\n");
     for burst in [8, 64, 512, 1024] {
         let time = get(medians, &format!("scaling_burst/failwell_admit/{burst}"))?;
@@ -390,19 +415,36 @@ fn is_breaker_op(op: &str) -> bool {
     op.ends_with("_success") || op.contains("_success_") || op == "harness_breaker"
 }
 
+/// Operations of the `instructions` binary that belong to the bulkhead's tables.
+fn is_bulkhead_op(op: &str) -> bool {
+    matches!(
+        op,
+        "harness_bulkhead" | "failwell_bulkhead" | "tokio_semaphore"
+    )
+}
+
+/// The limiter's and breaker's note on what "own" subtracts.
+const HARNESS_NOTE: &str = "(`harness_admit`, `harness_reject`,\n\
+     `harness_breaker`, which reads the clock twice like the breaker adapters, `empty_loop`)";
+
 /// The callgrind table for the operations `keep` selects (plus the loops
-/// they are measured against).
-fn instruction_table(instructions: &[(String, f64)], keep: impl Fn(&str) -> bool) -> String {
-    let mut text = String::from(
+/// they are measured against); `harnesses` names those loops.
+fn instruction_table(
+    instructions: &[(String, f64)],
+    keep: impl Fn(&str) -> bool,
+    harnesses: &str,
+) -> String {
+    let mut text = format!(
         "\n### Instructions per call (callgrind)\n\n\
          `valgrind --tool=callgrind` over `target/release/instructions <op> N` for N = 10,000 and\n\
          110,000; per call = difference in instructions / 100,000. \"Own\" subtracts the same loop\n\
-         around an operation that does nothing (`harness_admit`, `harness_reject`,\n\
-         `harness_breaker`, which reads the clock twice like the breaker adapters, `empty_loop`).\n\n\
+         around an operation that does nothing {harnesses}.\n\n\
          | operation | per call | own |\n|---|---|---|\n",
     );
     let harness = |op: &str| {
-        if op.ends_with("_admit") {
+        if is_bulkhead_op(op) {
+            "harness_bulkhead"
+        } else if op.ends_with("_admit") {
             "harness_admit"
         } else if op.ends_with("_reject") {
             "harness_reject"
@@ -412,12 +454,7 @@ fn instruction_table(instructions: &[(String, f64)], keep: impl Fn(&str) -> bool
             "empty_loop"
         }
     };
-    let count_of = |name: &str| {
-        instructions
-            .iter()
-            .find(|(op, _)| op == name)
-            .map_or(f64::NAN, |(_, count)| *count)
-    };
+    let count_of = |name: &str| instruction_count(instructions, name).unwrap_or(f64::NAN);
     for (op, count) in instructions {
         let (op, count) = (op.as_str(), *count);
         if !(keep(op) || op == "empty_loop" || op.starts_with("baseline")) {
@@ -438,15 +475,8 @@ fn render_breaker(
     instructions: &[(String, f64)],
     quick: bool,
 ) -> Result<String, Failure> {
-    let cpu = command_output(
-        "sh",
-        &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
-    );
-    let cores = command_output("nproc", &[]);
-    let date = command_output("date", &["-u", "+%Y-%m-%d"]);
-    let rustc = command_output("rustc", &["--version"]);
     let mut text = format!(
-        "Measured {date} on {cores} vCPU ({cpu}), {rustc}, by `cargo xtask bench{} breaker`.\n\
+        "{}, by `cargo xtask bench{} breaker`.\n\
          One closed-state call that succeeds: acquire, then record the success. failsafe 1.3.0\n\
          and recloser 1.4.0 run in the same criterion groups, configured alike (trip on 5\n\
          failures in a row or on 50 % of the last 100 calls; open 1 s; see benches/breakers.rs\n\
@@ -454,6 +484,7 @@ fn render_breaker(
          call; the peers read `Instant` themselves (failsafe twice per call, recloser not on\n\
          this path). Two-thread figures are the median of {CONTENDED_RUNS} runs' medians, time per\n\
          call per thread, both threads on one breaker, started by a barrier.\n\n",
+        measured_on(),
         if quick { " --quick" } else { "" }
     );
     let rows = [
@@ -493,7 +524,11 @@ fn render_breaker(
         &two,
         "2 threads",
     )?);
-    text.push_str(&instruction_table(instructions, is_breaker_op));
+    text.push_str(&instruction_table(
+        instructions,
+        is_breaker_op,
+        HARNESS_NOTE,
+    ));
     text.push_str(
         "\n### Scaling: cost per call against window size\n\n\
          The clock moves 1 µs per call, so the time window's head moves every 100,000 calls.\n\n\
@@ -504,6 +539,114 @@ fn render_breaker(
         let time = get(medians, &format!("breaker_scaling/time_buckets/{size}"))?;
         text.push_str(&format!("| {size} | {count:.1} ns | {time:.1} ns |\n"));
     }
+    Ok(text)
+}
+
+/// The callgrind count per call of `name`.
+fn instruction_count(instructions: &[(String, f64)], name: &str) -> Result<f64, Failure> {
+    instructions
+        .iter()
+        .find(|(op, _)| op == name)
+        .map(|(_, count)| *count)
+        .ok_or_else(|| Failure(format!("no instruction count for {name}")))
+}
+
+/// One line of a targets list: what was aimed at, what was measured, and
+/// whether it was met.
+fn target(text: &mut String, aim: &str, measured: &str, met: bool) {
+    let verdict = if met { "**met**" } else { "**missed**" };
+    text.push_str(&format!("- {aim}: {measured}; {verdict}.\n"));
+}
+
+fn render_bulkhead(
+    medians: &Medians,
+    instructions: &[(String, f64)],
+    quick: bool,
+) -> Result<String, Failure> {
+    let mut text = format!(
+        "{}, by `cargo xtask bench{} bulkhead`.\n\
+         One slot taken and freed: `try_acquire(now, Tier::Essential)`, then the permit dropped,\n\
+         on a bulkhead of 64 slots with a fixed limit. tokio's `Semaphore::try_acquire` with 64\n\
+         permits, its permit dropped, runs in the same criterion groups (tokio 1, feature `sync`,\n\
+         no runtime). Both are built outside the timed closure and admit every call. Two-thread\n\
+         figures are the median of {CONTENDED_RUNS} runs' medians, time per call per thread, both\n\
+         threads on one bulkhead (one semaphore), started by a barrier.\n\n",
+        measured_on(),
+        if quick { " --quick" } else { "" }
+    );
+    let rows = [
+        ("one relaxed `fetch_add` (floor)", "baseline_fetch_add"),
+        ("**failwell** `try_acquire` + drop", "failwell"),
+        ("tokio `Semaphore::try_acquire` + drop", "tokio_semaphore"),
+    ];
+    text.push_str("### Acquire + release, one thread\n\n");
+    text.push_str(&table(
+        medians,
+        "bulkhead_1_thread",
+        "failwell",
+        &rows,
+        "1 thread",
+    )?);
+    let ours = get(medians, "bulkhead_1_thread/failwell")?;
+    let fetch_add = get(medians, "bulkhead_1_thread/baseline_fetch_add")?;
+    let tokio = get(medians, "bulkhead_1_thread/tokio_semaphore")?;
+    text.push_str(&format!(
+        "\nfailwell / `fetch_add`: {:.2}.\n\n### Two threads contending on one bulkhead\n\n",
+        ours / fetch_add
+    ));
+    text.push_str(&table(
+        medians,
+        "bulkhead_2_threads",
+        "failwell",
+        &rows,
+        "2 threads",
+    )?);
+    let ours_2 = get(medians, "bulkhead_2_threads/failwell")?;
+    let tokio_2 = get(medians, "bulkhead_2_threads/tokio_semaphore")?;
+    let fetch_add_2 = get(medians, "bulkhead_2_threads/baseline_fetch_add")?;
+    text.push_str(&format!(
+        "\nfailwell / `fetch_add`, two threads: {:.2}.\n",
+        ours_2 / fetch_add_2
+    ));
+    text.push_str(&instruction_table(
+        instructions,
+        is_bulkhead_op,
+        "(`harness_bulkhead`,\nwhose operation is an opaque `true`)",
+    ));
+    let own = |op: &str| -> Result<f64, Failure> {
+        Ok(instruction_count(instructions, op)?
+            - instruction_count(instructions, "harness_bulkhead")?)
+    };
+    let own_ours = own("failwell_bulkhead")?;
+    let own_tokio = own("tokio_semaphore")?;
+    text.push_str("\n### Targets\n\n");
+    let speedup = tokio / ours;
+    target(
+        &mut text,
+        "at least 2× faster than tokio, one thread",
+        &format!("{speedup:.2}× ({ours:.1} ns against {tokio:.1} ns)"),
+        speedup >= 2.0,
+    );
+    let speedup_2 = tokio_2 / ours_2;
+    target(
+        &mut text,
+        &format!("at least 5× faster than tokio, two threads (median of {CONTENDED_RUNS} runs)"),
+        &format!("{speedup_2:.2}× ({ours_2:.1} ns against {tokio_2:.1} ns)"),
+        speedup_2 >= 5.0,
+    );
+    let floor = ours / fetch_add;
+    target(
+        &mut text,
+        "at most 2× one relaxed `fetch_add`, one thread",
+        &format!("{floor:.2}× ({ours:.1} ns against {fetch_add:.1} ns)"),
+        floor <= 2.0,
+    );
+    target(
+        &mut text,
+        "at most 30 instructions of its own (callgrind)",
+        &format!("{own_ours:.1} (tokio: {own_tokio:.1})"),
+        own_ours <= 30.0,
+    );
     Ok(text)
 }
 

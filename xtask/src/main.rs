@@ -58,7 +58,7 @@ tasks:
   test      Rust tests of the workspace (unit, behaviour, property); the core with and without std
   loom      loom models of the concurrent primitives
   ctest     C and C++ tests of the C ABI and C++ wrapper under ASan+UBSan (and TSan)
-  bench [--quick] [limiter|breaker]  run the benchmarks; write the tables into BENCHMARKS.md
+  bench [--quick] [limiter|breaker|bulkhead]  run the benchmarks; write the tables into BENCHMARKS.md
   fuzz [--seconds N] [TARGET...]  run every fuzz target (or those named) N seconds each (default 60)
   embedded  cross-build the core; run the test firmware under QEMU (Cortex-M0, M3)
   panic-check [--self-test] [--write]  prove by linking that release builds have no reachable panic

@@ -278,7 +278,7 @@ fn command_output(program: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-/// "Measured <date> on <n> vCPU (<cpu>), <rustc --version>".
+/// `Measured <date> on <n> vCPU (<cpu>), <rustc --version>`.
 fn measured_on() -> String {
     let cpu = command_output(
         "sh",

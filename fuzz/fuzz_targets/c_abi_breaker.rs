@@ -96,6 +96,7 @@ mod common;
 use std::collections::HashMap;
 use std::mem::size_of;
 use std::ptr::{self, null_mut};
+use std::sync::LazyLock;
 
 use arbitrary::Arbitrary;
 use failwell::breaker::{
@@ -214,35 +215,10 @@ const REPORT_STATUSES: &[failwell_status_t] = &[
     FAILWELL_MISALIGNED,
     FAILWELL_UNINITIALIZED,
 ];
-const INIT_STATUSES: &[failwell_status_t] = &[
-    FAILWELL_OK,
-    FAILWELL_NULL_POINTER,
-    FAILWELL_MISALIGNED,
-    FAILWELL_CONFIG_NO_TRIP_POLICY,
-    FAILWELL_CONFIG_RATE_ABOVE_1000,
-    FAILWELL_CONFIG_RATE_WITHOUT_WINDOW,
-    FAILWELL_CONFIG_ZERO_MINIMUM_CALLS,
-    FAILWELL_CONFIG_MINIMUM_CALLS_ABOVE_WINDOW,
-    FAILWELL_CONFIG_ZERO_BUCKET_WIDTH,
-    FAILWELL_CONFIG_WINDOW_TOO_LARGE,
-    FAILWELL_CONFIG_ZERO_OPEN_DURATION,
-    FAILWELL_CONFIG_BACKOFF_BELOW_ONE,
-    FAILWELL_CONFIG_MAX_BELOW_OPEN_DURATION,
-    FAILWELL_CONFIG_JITTER_ABOVE_1000,
-    FAILWELL_CONFIG_PROBES_OUT_OF_RANGE,
-    FAILWELL_CONFIG_ZERO_PROBE_THRESHOLD,
-    FAILWELL_CONFIG_ZERO_PROBE_TIMEOUT,
-    FAILWELL_CONFIG_RAMP_NOT_RISING,
-    FAILWELL_CONFIG_RAMP_TOO_LONG,
-    FAILWELL_CONFIG_ZERO_RAMP_STAGE,
-    FAILWELL_CONFIG_NO_TIER_MAY_PROBE,
-    FAILWELL_CONFIG_DURATION_OVERFLOW,
-    FAILWELL_CONFIG_MAY_PROBE_NOT_BOOLEAN,
-    FAILWELL_CONFIG_BACKOFF_TOO_SMALL,
-    FAILWELL_CONFIG_JITTER_TOO_SMALL,
-    FAILWELL_CONFIG_JITTER_REPRODUCIBLE_NOT_BOOLEAN,
-    FAILWELL_CONFIG_INVALID,
-];
+/// What `failwell_breaker_init` may return: its config statuses are the
+/// block from FAILWELL_CONFIG_NO_TRIP_POLICY.
+static INIT_STATUSES: LazyLock<Vec<failwell_status_t>> =
+    LazyLock::new(|| common::init_statuses(FAILWELL_CONFIG_NO_TRIP_POLICY));
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -999,7 +975,7 @@ impl Harness {
         // SAFETY: each pointer is NULL or valid: the object within our
         // buffer, the config within a live local.
         let status = unsafe { failwell_breaker_init(pointer, config_ptr) };
-        check_known(status, INIT_STATUSES);
+        check_known(status, &INIT_STATUSES);
 
         let mut problems = Vec::new();
         let accepted = match config.map(|c| rust_config(&c)) {
@@ -1240,11 +1216,7 @@ impl Harness {
                     (held.acquired_at, held.ticket | TICKET_SPENT),
                     "{status:?}: the permit {held:?} must be marked spent"
                 );
-                assert_eq!(
-                    held.ticket & TICKET_SPENT,
-                    0,
-                    "{status:?} for {held:?}"
-                );
+                assert_eq!(held.ticket & TICKET_SPENT, 0, "{status:?} for {held:?}");
                 assert_ne!(
                     held,
                     failwell_permit_t::default(),

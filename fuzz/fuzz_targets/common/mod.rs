@@ -19,7 +19,8 @@
 //!   aligned, or unaligned), the clock's next step ([`Now`]), a tier
 //!   ([`TierArg`], any `u32`), out-pointers and their sentinels;
 //! - [`status`]: every status is known, documented for the call and named
-//!   by `failwell_status_str`, and one of the things wrong with the call.
+//!   by `failwell_status_str`, and one of the things wrong with the call;
+//!   what an init may return, from the library's table of statuses.
 
 pub mod args;
 pub mod status;

@@ -2,7 +2,8 @@
 //! known `failwell_status_t`, one the function's documentation lists, named
 //! by `failwell_status_str` ([`check_known`], [`check_status_str`]), and one
 //! of the things wrong with the call ([`assert_refused`],
-//! [`assert_one_of`]).
+//! [`assert_one_of`]). What an init may return comes from the library's own
+//! table of statuses ([`init_statuses`]), not from a copy of it.
 
 use std::ffi::CStr;
 use std::fmt::Display;
@@ -18,6 +19,29 @@ pub const OBJECT_STATUSES: &[failwell_status_t] = &[
     FAILWELL_MISALIGNED,
     FAILWELL_UNINITIALIZED,
 ];
+
+/// What an init may return, as `failwell_*_init` documents it: OK, NULL
+/// (object or config), MISALIGNED, or a config status: one of the
+/// primitive's own block of config statuses, which starts at `first` (the
+/// rate limiter's FAILWELL_CONFIG_ZERO_RATE, the breaker's
+/// FAILWELL_CONFIG_NO_TRIP_POLICY) and runs to the first value that is not
+/// a status, or FAILWELL_CONFIG_INVALID. The block is read from the
+/// library's table (`failwell_status_t::from_u32`, `ffi/src/status.rs`), so
+/// a status added to it is known here at once, and another primitive's
+/// block stays out.
+pub fn init_statuses(first: failwell_status_t) -> Vec<failwell_status_t> {
+    let first = first as u32;
+    assert!(
+        (200..299).contains(&first),
+        "{first} is not a config status"
+    );
+    let block = (first..).map_while(failwell_status_t::from_u32);
+    [FAILWELL_OK, FAILWELL_NULL_POINTER, FAILWELL_MISALIGNED]
+        .into_iter()
+        .chain(block)
+        .chain([FAILWELL_CONFIG_INVALID])
+        .collect()
+}
 
 /// The call `what` on an object the target knows is refused with `error`
 /// returned that, or another of its `problems`.

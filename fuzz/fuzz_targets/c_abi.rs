@@ -70,8 +70,8 @@ use failwell_tests::limiter_model::LimiterModel;
 use libfuzzer_sys::fuzz_target;
 
 use common::{
-    assert_one_of, assert_refused, check_known, check_status_str, out_ptr, ConfigSpace, Fill,
-    Input, Now, ObjPtr, Target, TierArg, SENTINEL32, SENTINEL64,
+    check_known, check_status_str, out_ptr, ConfigSpace, Fill, Input, Now, ObjPtr, Problems,
+    Reached, TierArg, SENTINEL32, SENTINEL64,
 };
 
 /// Limiter-sized slots in the storage buffer.
@@ -494,62 +494,41 @@ impl Harness {
         // Admissions write; so does the re-base of a clock fault, refused.
         let mut may_write = status == FAILWELL_OK;
 
-        let rust_tier = Tier::from_u32(tier);
-        let mut problems = Vec::new();
-        if rust_tier.is_none() {
-            problems.push(FAILWELL_INVALID_TIER);
-        }
-        if cost == 0 {
-            problems.push(FAILWELL_ZERO_COST);
-        }
-        match self.storage.target(obj) {
-            Target::Refused(error) => assert_refused(
-                status,
-                error,
-                &problems,
-                format_args!("acquire {obj:?} cost={cost} tier={tier}"),
-            ),
-            Target::Unknown => {
-                assert!(
-                    !matches!(status, FAILWELL_NULL_POINTER | FAILWELL_MISALIGNED),
-                    "acquire on aligned, non-null storage: {status:?}"
-                );
+        let mut problems = Problems::new();
+        let rust_tier = problems.tier(tier);
+        problems.argument(cost == 0, FAILWELL_ZERO_COST);
+        let what = format_args!("acquire cost={cost} tier={tier}");
+        match self.storage.check_call(obj, status, &problems, what) {
+            Reached::Checked => {}
+            Reached::Unknown => {
                 // Bytes that pass for a limiter may hold a clock fault.
                 may_write |= status == FAILWELL_RATE_LIMITED;
             }
-            Target::Live(slot) => {
+            Reached::Live(slot) => {
                 let shadow = self.storage.shadow(slot);
-                match rust_tier {
-                    Some(rust_tier) if cost > 0 => {
-                        let (result, rebased) = shadow.acquire(now, cost, rust_tier);
-                        may_write |= rebased;
-                        let (expected, wait) = match result {
-                            Ok(()) => (FAILWELL_OK, 0),
-                            Err(Rejection::RateLimited { retry_after }) => {
-                                (FAILWELL_RATE_LIMITED, retry_after)
-                            }
-                            Err(Rejection::CostExceedsCapacity) => {
-                                (FAILWELL_COST_EXCEEDS_CAPACITY, u64::MAX)
-                            }
-                            Err(other) => panic!("the Rust API refused cost {cost} with {other:?}"),
-                        };
-                        assert_eq!(
-                            status, expected,
-                            "acquire now={now} cost={cost} tier={tier} on {:?}",
-                            shadow.config
-                        );
-                        if retry_after {
-                            assert_eq!(
-                                retry, wait,
-                                "retry_after at now={now} cost={cost} tier={tier}"
-                            );
-                        }
+                let rust_tier = rust_tier.expect("no problems: tier valid");
+                let (result, rebased) = shadow.acquire(now, cost, rust_tier);
+                may_write |= rebased;
+                let (expected, wait) = match result {
+                    Ok(()) => (FAILWELL_OK, 0),
+                    Err(Rejection::RateLimited { retry_after }) => {
+                        (FAILWELL_RATE_LIMITED, retry_after)
                     }
-                    _ => assert_one_of(
-                        status,
-                        &problems,
-                        format_args!("acquire cost={cost} tier={tier}"),
-                    ),
+                    Err(Rejection::CostExceedsCapacity) => {
+                        (FAILWELL_COST_EXCEEDS_CAPACITY, u64::MAX)
+                    }
+                    Err(other) => panic!("the Rust API refused cost {cost} with {other:?}"),
+                };
+                assert_eq!(
+                    status, expected,
+                    "acquire now={now} cost={cost} tier={tier} on {:?}",
+                    shadow.config
+                );
+                if retry_after {
+                    assert_eq!(
+                        retry, wait,
+                        "retry_after at now={now} cost={cost} tier={tier}"
+                    );
                 }
             }
         }
@@ -566,18 +545,12 @@ impl Harness {
         check_known(status, common::OBJECT_STATUSES);
         self.storage
             .check_writes(&before, obj, status == FAILWELL_OK, "reset");
-        match self.storage.target(obj) {
-            Target::Refused(error) => {
-                assert_refused(status, error, &[], format_args!("reset {obj:?}"));
-            }
-            Target::Unknown => assert!(
-                matches!(status, FAILWELL_OK | FAILWELL_UNINITIALIZED),
-                "reset on aligned, non-null storage: {status:?}"
-            ),
-            Target::Live(slot) => {
-                assert_eq!(status, FAILWELL_OK, "reset of a live limiter");
-                self.storage.shadow(slot).reset(now);
-            }
+        if let Reached::Live(slot) = self
+            .storage
+            .check_call(obj, status, &Problems::new(), "reset")
+        {
+            assert_eq!(status, FAILWELL_OK, "reset of a live limiter");
+            self.storage.shadow(slot).reset(now);
         }
     }
 
@@ -645,43 +618,25 @@ impl Harness {
         if status != FAILWELL_OK {
             assert_eq!(capacity, SENTINEL32, "{status:?} wrote the capacity");
         }
-        let rust_tier = Tier::from_u32(tier);
-        let mut problems = Vec::new();
-        if !out {
-            problems.push(FAILWELL_NULL_POINTER);
-        }
-        if rust_tier.is_none() {
-            problems.push(FAILWELL_INVALID_TIER);
-        }
-        match self.storage.target(obj) {
-            Target::Refused(error) => assert_refused(
-                status,
-                error,
-                &problems,
-                format_args!("capacity {obj:?} tier={tier}"),
-            ),
-            Target::Unknown => assert!(
-                !matches!(status, FAILWELL_MISALIGNED),
-                "capacity on aligned storage: {status:?}"
-            ),
-            Target::Live(slot) => match rust_tier {
-                Some(rust_tier) if out => {
-                    let shadow = self.storage.shadow(slot);
-                    assert_eq!(status, FAILWELL_OK, "capacity of a live limiter");
-                    assert_eq!(
-                        capacity,
-                        shadow.limiter.capacity(rust_tier),
-                        "capacity of {rust_tier:?}"
-                    );
-                    assert_eq!(
-                        u64::from(capacity),
-                        shadow.capacity(rust_tier),
-                        "capacity of {rust_tier:?} against the config {:?}",
-                        shadow.config
-                    );
-                }
-                _ => assert_one_of(status, &problems, format_args!("capacity tier={tier}")),
-            },
+        let mut problems = Problems::new();
+        problems.pointer(out);
+        let rust_tier = problems.tier(tier);
+        let what = format_args!("capacity tier={tier}");
+        if let Reached::Live(slot) = self.storage.check_call(obj, status, &problems, what) {
+            let rust_tier = rust_tier.expect("no problems: tier valid");
+            let shadow = self.storage.shadow(slot);
+            assert_eq!(status, FAILWELL_OK, "capacity of a live limiter");
+            assert_eq!(
+                capacity,
+                shadow.limiter.capacity(rust_tier),
+                "capacity of {rust_tier:?}"
+            );
+            assert_eq!(
+                u64::from(capacity),
+                shadow.capacity(rust_tier),
+                "capacity of {rust_tier:?} against the config {:?}",
+                shadow.config
+            );
         }
     }
 

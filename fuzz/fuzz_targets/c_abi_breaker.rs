@@ -118,8 +118,8 @@ use failwell_tests::breaker_model::least_permille_for_a_tick;
 use libfuzzer_sys::fuzz_target;
 
 use common::{
-    assert_one_of, assert_refused, check_known, check_status_str, out_ptr, ConfigSpace, Fill,
-    Input, Now, ObjPtr, Target, TierArg, OBJECT_STATUSES, SENTINEL32, SENTINEL64,
+    check_known, check_status_str, out_ptr, ConfigSpace, Fill, Input, Now, ObjPtr, Problems,
+    Reached, TierArg, OBJECT_STATUSES, SENTINEL32, SENTINEL64,
 };
 
 /// The Rust breaker behind a `failwell_breaker_t`.
@@ -1104,76 +1104,47 @@ impl Harness {
             self.holders[holder] = written;
         }
 
-        let rust_tier = Tier::from_u32(tier);
-        let mut problems = Vec::new();
-        if rust_tier.is_none() {
-            problems.push(FAILWELL_INVALID_TIER);
-        }
-        if permit.is_none() {
-            problems.push(FAILWELL_NULL_POINTER);
-        }
-        match self.storage.target(obj) {
-            Target::Refused(error) => assert_refused(
-                status,
-                error,
-                &problems,
-                format_args!("acquire {obj:?} tier={tier}"),
-            ),
-            Target::Unknown => {
-                if problems.is_empty() {
-                    assert!(
-                        !matches!(
-                            status,
-                            FAILWELL_NULL_POINTER | FAILWELL_MISALIGNED | FAILWELL_INVALID_TIER
-                        ),
-                        "acquire on aligned storage, nothing else wrong: {status:?}"
-                    );
-                } else {
-                    problems.push(FAILWELL_UNINITIALIZED);
-                    assert_one_of(status, &problems, format_args!("acquire tier={tier}"));
+        let mut problems = Problems::new();
+        let rust_tier = problems.tier(tier);
+        problems.pointer(permit.is_some());
+        let what = format_args!("acquire tier={tier}");
+        if let Reached::Live(slot) = self.storage.check_call(obj, status, &problems, what) {
+            let rust_tier = rust_tier.expect("no problems: tier valid");
+            let shadow = self.storage.shadow(slot);
+            let state = shadow.breaker.state();
+            let (expected, wait, ticket) = match shadow.acquire(now, rust_tier) {
+                Ok(ticket) => (FAILWELL_OK, 0, Some(ticket)),
+                Err(rejection) => {
+                    let (status, wait) = rejection_status(rejection);
+                    (status, wait, None)
                 }
+            };
+            assert_eq!(
+                status, expected,
+                "acquire now={now} tier={rust_tier:?} in {state:?} on {:?}",
+                shadow.config
+            );
+            match state {
+                State::Disabled => assert_eq!(status, FAILWELL_OK, "disabled refused"),
+                State::ForcedOpen => {
+                    assert_eq!(status, FAILWELL_FORCED_OPEN, "forced open admitted")
+                }
+                _ => {}
             }
-            Target::Live(slot) if problems.is_empty() => {
-                let rust_tier = rust_tier.expect("no problems: tier valid");
-                let shadow = self.storage.shadow(slot);
-                let state = shadow.breaker.state();
-                let (expected, wait, ticket) = match shadow.acquire(now, rust_tier) {
-                    Ok(ticket) => (FAILWELL_OK, 0, Some(ticket)),
-                    Err(rejection) => {
-                        let (status, wait) = rejection_status(rejection);
-                        (status, wait, None)
-                    }
-                };
+            if retry_after {
+                assert_eq!(retry, wait, "retry_after at now={now} tier={rust_tier:?}");
+            }
+            if let Some(ticket) = ticket {
+                let written = written.expect("admitted: the permit is not NULL");
                 assert_eq!(
-                    status, expected,
-                    "acquire now={now} tier={rust_tier:?} in {state:?} on {:?}",
-                    shadow.config
+                    written.ticket,
+                    ticket_bits(ticket),
+                    "the permit's ticket bits for {ticket:?}"
                 );
-                match state {
-                    State::Disabled => assert_eq!(status, FAILWELL_OK, "disabled refused"),
-                    State::ForcedOpen => {
-                        assert_eq!(status, FAILWELL_FORCED_OPEN, "forced open admitted")
-                    }
-                    _ => {}
-                }
-                if retry_after {
-                    assert_eq!(retry, wait, "retry_after at now={now} tier={rust_tier:?}");
-                }
-                if let Some(ticket) = ticket {
-                    let written = written.expect("admitted: the permit is not NULL");
-                    assert_eq!(
-                        written.ticket,
-                        ticket_bits(ticket),
-                        "the permit's ticket bits for {ticket:?}"
-                    );
-                    assert_eq!(decode(&written), ticket);
-                    self.learn(slot, &written, Known::Issued(ticket));
-                }
-                self.compare(slot);
+                assert_eq!(decode(&written), ticket);
+                self.learn(slot, &written, Known::Issued(ticket));
             }
-            Target::Live(_) => {
-                assert_one_of(status, &problems, format_args!("acquire tier={tier}"))
-            }
+            self.compare(slot);
         }
         status
     }
@@ -1255,31 +1226,12 @@ impl Harness {
             self.holders[holder] = written;
         }
 
-        let mut problems = Vec::new();
-        if permit.is_none() {
-            problems.push(FAILWELL_NULL_POINTER);
-        }
-        match self.storage.target(obj) {
-            Target::Refused(error) => {
-                assert_refused(status, error, &problems, format_args!("report {obj:?}"))
-            }
-            Target::Unknown => {
-                if problems.is_empty() {
-                    assert!(
-                        !matches!(status, FAILWELL_NULL_POINTER | FAILWELL_MISALIGNED),
-                        "report on aligned storage with a permit: {status:?}"
-                    );
-                } else {
-                    problems.push(FAILWELL_UNINITIALIZED);
-                    assert_one_of(status, &problems, "report");
-                }
-            }
-            Target::Live(slot) if problems.is_empty() => {
-                let held = held.expect("no problems: a permit");
-                let written = written.expect("no problems: a permit");
-                self.report_live(slot, outcome, held, written, status);
-            }
-            Target::Live(_) => assert_one_of(status, &problems, "report"),
+        let mut problems = Problems::new();
+        problems.pointer(permit.is_some());
+        if let Reached::Live(slot) = self.storage.check_call(obj, status, &problems, "report") {
+            let held = held.expect("no problems: a permit");
+            let written = written.expect("no problems: a permit");
+            self.report_live(slot, outcome, held, written, status);
         }
     }
 
@@ -1370,43 +1322,37 @@ impl Harness {
         let wrote = status == FAILWELL_OK;
         self.storage
             .check_writes(&before, obj, wrote, format_args!("{action:?}: {status:?}"));
-        match self.storage.target(obj) {
-            Target::Refused(error) => assert_eq!(status, error, "{action:?} on {obj:?}"),
-            Target::Unknown => assert!(
-                matches!(status, FAILWELL_OK | FAILWELL_UNINITIALIZED),
-                "{action:?} on aligned storage: {status:?}"
-            ),
-            Target::Live(slot) => {
-                assert_eq!(status, FAILWELL_OK, "{action:?} on a live breaker");
-                self.storage.shadow(slot).operate(action, now);
-                let snapshot = self.compare(slot);
-                match action {
-                    Action::ForceOpen => assert_eq!(
-                        snapshot.state, FAILWELL_BREAKER_STATE_FORCED_OPEN,
-                        "after force_open"
+        let what = format_args!("{action:?}");
+        if let Reached::Live(slot) = self.storage.check_call(obj, status, &Problems::new(), what) {
+            assert_eq!(status, FAILWELL_OK, "{action:?} on a live breaker");
+            self.storage.shadow(slot).operate(action, now);
+            let snapshot = self.compare(slot);
+            match action {
+                Action::ForceOpen => assert_eq!(
+                    snapshot.state, FAILWELL_BREAKER_STATE_FORCED_OPEN,
+                    "after force_open"
+                ),
+                Action::Disable => assert_eq!(
+                    snapshot.state, FAILWELL_BREAKER_STATE_DISABLED,
+                    "after disable"
+                ),
+                Action::Reset => assert_eq!(
+                    (
+                        snapshot.state,
+                        snapshot.ramp_stage,
+                        snapshot.trips,
+                        snapshot.count_window,
+                        snapshot.time_window
                     ),
-                    Action::Disable => assert_eq!(
-                        snapshot.state, FAILWELL_BREAKER_STATE_DISABLED,
-                        "after disable"
+                    (
+                        FAILWELL_BREAKER_STATE_CLOSED,
+                        0,
+                        0,
+                        Default::default(),
+                        Default::default()
                     ),
-                    Action::Reset => assert_eq!(
-                        (
-                            snapshot.state,
-                            snapshot.ramp_stage,
-                            snapshot.trips,
-                            snapshot.count_window,
-                            snapshot.time_window
-                        ),
-                        (
-                            FAILWELL_BREAKER_STATE_CLOSED,
-                            0,
-                            0,
-                            Default::default(),
-                            Default::default()
-                        ),
-                        "after reset: closed at full traffic, empty windows, backoff over"
-                    ),
-                }
+                    "after reset: closed at full traffic, empty windows, backoff over"
+                ),
             }
         }
     }

@@ -12,9 +12,10 @@
 //! - [`storage`]: the storage the objects live in, object pointers into it
 //!   (NULL, a slot, misaligned) and what the target knows each slot holds
 //!   (a refused pattern, arbitrary bytes, an object and its shadow); the
-//!   memory operations (memcpy of a slot, a poked byte); the check that a
-//!   call writes no storage but its object's, and the init and snapshot
-//!   rules;
+//!   memory operations (memcpy of a slot, a poked byte); the checks that
+//!   every call refuses a NULL, misaligned, uninitialised or copied object
+//!   with its status, gives on arbitrary bytes only what it may, writes no
+//!   storage but its object's, and the init and snapshot rules;
 //! - [`args`]: the arguments: a config pointer ([`ConfigPtr`]: NULL,
 //!   aligned, or unaligned), the clock's next step ([`Now`]), a tier
 //!   ([`TierArg`], any `u32`), out-pointers and their sentinels;

@@ -1,15 +1,16 @@
 //! The status checks every call of a C ABI target makes: the status is a
 //! known `failwell_status_t`, one the function's documentation lists, named
 //! by `failwell_status_str` ([`check_known`], [`check_status_str`]), and one
-//! of the things wrong with the call ([`assert_refused`],
+//! of the things wrong with the call ([`Problems`], [`assert_refused`],
 //! [`assert_one_of`]). What an init may return comes from the library's own
 //! table of statuses ([`init_statuses`]), not from a copy of it.
 
 use std::ffi::CStr;
 use std::fmt::Display;
 
-use failwell_ffi::failwell_status_str;
+use failwell::Tier;
 use failwell_ffi::failwell_status_t::{self, *};
+use failwell_ffi::{failwell_status_str, failwell_tier_t};
 
 /// What a call that takes only an object (and plain values, or a
 /// required out-pointer) may return.
@@ -67,6 +68,72 @@ pub fn assert_one_of(
         problems.contains(&status),
         "{what}: {status:?}, expected one of {problems:?}"
     );
+}
+
+/// What is wrong with a call's arguments besides its object pointer: the
+/// statuses it is to return one of (`found`), and every status only a
+/// wrong argument of the call gives, found or not (`argument_errors`).
+#[derive(Debug, Default)]
+pub struct Problems {
+    found: Vec<failwell_status_t>,
+    argument_errors: Vec<failwell_status_t>,
+}
+
+impl Problems {
+    /// None yet.
+    pub fn new() -> Problems {
+        Problems::default()
+    }
+
+    /// A tier argument: the Rust tier, or INVALID_TIER for any other `u32`.
+    pub fn tier(&mut self, tier: failwell_tier_t) -> Option<Tier> {
+        let rust = Tier::from_u32(tier);
+        self.argument(rust.is_none(), FAILWELL_INVALID_TIER);
+        rust
+    }
+
+    /// A required pointer: NULL_POINTER unless `passed`.
+    pub fn pointer(&mut self, passed: bool) {
+        if !passed {
+            self.found.push(FAILWELL_NULL_POINTER);
+        }
+    }
+
+    /// Another argument, refused with `error` (e.g. a cost of 0,
+    /// FAILWELL_ZERO_COST) when `wrong`.
+    pub fn argument(&mut self, wrong: bool, error: failwell_status_t) {
+        self.argument_errors.push(error);
+        if wrong {
+            self.found.push(error);
+        }
+    }
+
+    pub fn found(&self) -> &[failwell_status_t] {
+        &self.found
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
+    }
+
+    /// A call `what` on arbitrary bytes at an aligned, non-null address:
+    /// with nothing else wrong, neither pointer refusal nor any argument
+    /// error; otherwise one of the problems, or not initialised.
+    pub fn check_unknown(&self, status: failwell_status_t, what: impl Display) {
+        if self.is_empty() {
+            assert!(
+                !matches!(status, FAILWELL_NULL_POINTER | FAILWELL_MISALIGNED)
+                    && !self.argument_errors.contains(&status),
+                "{what} on aligned storage, nothing else wrong: {status:?}"
+            );
+        } else {
+            assert!(
+                status == FAILWELL_UNINITIALIZED || self.found.contains(&status),
+                "{what} on aligned storage: {status:?}, expected UNINITIALIZED or one of {:?}",
+                self.found
+            );
+        }
+    }
 }
 
 /// `status` is a known value, one of `allowed`, and has a name.

@@ -8,9 +8,10 @@
 //! ([`ObjPtr`]: NULL, a slot, or 1..=7 bytes past one) and what the target
 //! expects of each ([`Target`]); the memory operations (memcpy of one slot
 //! onto another, overwriting one byte); and the checks every function's
-//! calls share: an init ([`Storage::check_init`]), a snapshot
-//! ([`Storage::check_snapshot_call`]), and that a call wrote no storage but
-//! its object's ([`Storage::check_writes`]).
+//! calls share: an init ([`Storage::check_init`]), the refusal of a NULL,
+//! misaligned, uninitialised or copied object ([`Storage::check_call`]), a
+//! snapshot ([`Storage::check_snapshot_call`]), and that a call wrote no
+//! storage but its object's ([`Storage::check_writes`]).
 
 use std::fmt::{Debug, Display};
 use std::marker::PhantomData;
@@ -20,7 +21,7 @@ use std::ptr::{self, null_mut};
 use arbitrary::Arbitrary;
 use failwell_ffi::failwell_status_t::{self, *};
 
-use super::status::{assert_one_of, assert_refused, check_known, OBJECT_STATUSES};
+use super::status::{assert_one_of, assert_refused, check_known, Problems, OBJECT_STATUSES};
 
 /// The storage's initial contents.
 #[derive(Arbitrary, Debug)]
@@ -91,6 +92,21 @@ impl<S: Shadow> Contents<S> {
             Contents::Object(shadow) => Contents::Object(Box::new(shadow.duplicate())),
         }
     }
+}
+
+/// What is left to check of a call once [`Storage::check_call`] has
+/// checked what the storage decides.
+pub enum Reached {
+    /// Nothing more: the object was refused, or something else was wrong
+    /// with a call on a live one.
+    Checked,
+    /// Arbitrary bytes: checked as [`Problems::check_unknown`] says; what
+    /// else the function promises whatever the storage holds is the
+    /// target's.
+    Unknown,
+    /// The object live at this slot, with nothing else wrong: the call is
+    /// to answer as the shadow does.
+    Live(usize),
 }
 
 /// What the target knows about the object an `ObjPtr` points at.
@@ -253,6 +269,37 @@ impl<O: CObject, S: Shadow, const SLOTS: usize> Storage<O, S, SLOTS> {
         }
     }
 
+    /// A call `what` on `obj` returned `status`; `problems` are what is
+    /// wrong with its other arguments. Checks what the storage decides: an
+    /// object refused (NULL, misaligned, not initialised at this address)
+    /// gives its status or one of the problems; arbitrary bytes, what
+    /// [`Problems::check_unknown`] allows; a live object with something
+    /// else wrong, one of the problems. Returns what is left to check.
+    pub fn check_call(
+        &self,
+        obj: ObjPtr,
+        status: failwell_status_t,
+        problems: &Problems,
+        what: impl Display,
+    ) -> Reached {
+        let found = problems.found();
+        match self.target(obj) {
+            Target::Refused(error) => {
+                assert_refused(status, error, found, format_args!("{what} on {obj:?}"));
+                Reached::Checked
+            }
+            Target::Unknown => {
+                problems.check_unknown(status, what);
+                Reached::Unknown
+            }
+            Target::Live(slot) if problems.is_empty() => Reached::Live(slot),
+            Target::Live(_) => {
+                assert_one_of(status, found, what);
+                Reached::Checked
+            }
+        }
+    }
+
     /// memcpy of slot `from` onto slot `to`.
     pub fn copy(&mut self, from: u8, to: u8) {
         let (from, to) = (usize::from(from) % SLOTS, usize::from(to) % SLOTS);
@@ -309,26 +356,13 @@ impl<O: CObject, S: Shadow, const SLOTS: usize> Storage<O, S, SLOTS> {
         if status != FAILWELL_OK {
             assert_eq!(snapshot, sentinel, "{status:?} wrote the snapshot");
         }
-        let problems: &[failwell_status_t] = if out { &[] } else { &[FAILWELL_NULL_POINTER] };
-        match self.target(obj) {
-            Target::Refused(error) => {
-                assert_refused(status, error, problems, format_args!("snapshot {obj:?}"));
-                None
-            }
-            Target::Unknown => {
-                assert!(
-                    out || status == FAILWELL_NULL_POINTER || status == FAILWELL_UNINITIALIZED,
-                    "snapshot into NULL: {status:?}"
-                );
-                None
-            }
-            Target::Live(slot) if out => {
+        let mut problems = Problems::new();
+        problems.pointer(out);
+        match self.check_call(obj, status, &problems, "snapshot") {
+            Reached::Checked | Reached::Unknown => None,
+            Reached::Live(slot) => {
                 assert_eq!(status, FAILWELL_OK, "snapshot of a live object");
                 Some(slot)
-            }
-            Target::Live(_) => {
-                assert_eq!(status, FAILWELL_NULL_POINTER, "snapshot into NULL");
-                None
             }
         }
     }

@@ -42,9 +42,9 @@
 //!   out-pointer rules, without crashing (AddressSanitizer watches the
 //!   memory accesses).
 //!
-//! The storage, the object pointers into it, the arguments both C ABIs take
-//! and the status checks are shared with `c_abi_breaker`, in
-//! `common/mod.rs`.
+//! The storage, the object pointers into it, the arguments every C ABI takes
+//! and the status checks are shared with the other C ABI targets, in
+//! `common/`.
 
 #![no_main]
 
@@ -70,8 +70,8 @@ use failwell_tests::limiter_model::LimiterModel;
 use libfuzzer_sys::fuzz_target;
 
 use common::{
-    check_known, check_status_str, out_ptr, ConfigSpace, Fill, Input, Now, ObjPtr, Problems,
-    Reached, TierArg, SENTINEL32, SENTINEL64,
+    check_known, check_status_str, out_ptr, Fill, Input, Now, ObjPtr, Problems, Reached, TierArg,
+    SENTINEL32, SENTINEL64,
 };
 
 /// Limiter-sized slots in the storage buffer.
@@ -84,6 +84,8 @@ const _: () = assert!(size_of::<failwell_limiter_t>() == FAILWELL_LIMITER_WORDS 
 // SAFETY: a limiter is FAILWELL_LIMITER_WORDS `u64` words (asserted above):
 // no padding, so every byte the library writes is initialised.
 unsafe impl common::CObject for failwell_limiter_t {}
+// SAFETY: plain integers: any bits are a config.
+unsafe impl common::Plain for failwell_limiter_config_t {}
 
 /// What `failwell_limiter_init` may return: its config statuses are the
 /// block from FAILWELL_CONFIG_ZERO_RATE.
@@ -247,15 +249,17 @@ struct Shadow {
 }
 
 impl Shadow {
-    fn new(home: usize, config: LimiterConfig) -> Option<Shadow> {
-        Some(Shadow {
+    /// The shadow of a limiter initialised at slot `home` with `config`,
+    /// which the Rust API accepted.
+    fn new(home: usize, config: LimiterConfig) -> Shadow {
+        Shadow {
             home,
             config,
-            limiter: RateLimiter::new(config).ok()?,
-            model: LimiterModel::new(&config)?,
+            limiter: RateLimiter::new(config).expect("an accepted config"),
+            model: LimiterModel::new(&config).expect("an accepted config"),
             changes: Vec::new(),
             at: BTreeMap::new(),
-        })
+        }
     }
 
     /// Runs a valid request (cost > 0, a known tier) through the limiter
@@ -424,32 +428,22 @@ impl Harness {
         }
     }
 
-    fn init(&mut self, obj: ObjPtr, config_arg: &ConfigPtr) {
+    fn init(&mut self, obj: ObjPtr, config: &ConfigPtr) {
         let before = self.storage.bytes();
-        let mut space = ConfigSpace::<failwell_limiter_config_t>::default();
-        let (config_ptr, config) = config_arg.place(&mut space, |arg| arg.c());
-        let pointer = self.storage.pointer(obj);
+        let mut placed = config.place(|arg| arg.c());
         // SAFETY: each pointer is NULL or valid: the object within our
-        // buffer, the config within a live local.
-        let status = unsafe { failwell_limiter_init(pointer, config_ptr) };
+        // buffer, the config within `placed`, alive across the call.
+        let status = unsafe { failwell_limiter_init(self.storage.pointer(obj), placed.pointer()) };
         check_known(status, &INIT_STATUSES);
-
-        let mut problems = Vec::new();
-        let accepted = config.map(|c| {
-            LimiterConfig::new(c.rate, c.period, c.burst)
-                .with_reserve(c.reserve_essential, c.reserve_important)
+        let accepted = placed.judge(|c| {
+            let config = LimiterConfig::new(c.rate, c.period, c.burst)
+                .with_reserve(c.reserve_essential, c.reserve_important);
+            RateLimiter::new(config)?;
+            Ok(config)
         });
-        match accepted.map(|c| (c, RateLimiter::new(c))) {
-            None => problems.push(FAILWELL_NULL_POINTER),
-            Some((_, Err(error))) => problems.push(failwell_status_t::from(error)),
-            Some((_, Ok(_))) => {}
-        }
-        let what = format_args!("init {obj:?} with {config_arg:?}");
+        let what = format_args!("init {obj:?} with {config:?}");
         self.storage
-            .check_init(&before, obj, status, problems, what, |slot| {
-                let config = accepted.expect("no problems: config present");
-                Shadow::new(slot, config).expect("no problems: config valid")
-            });
+            .check_init(&before, obj, status, accepted, what, Shadow::new);
     }
 
     fn acquire(

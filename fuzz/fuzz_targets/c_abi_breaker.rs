@@ -95,7 +95,7 @@ mod common;
 
 use std::collections::HashMap;
 use std::mem::size_of;
-use std::ptr::{self, null_mut};
+use std::ptr::null_mut;
 use std::sync::LazyLock;
 
 use arbitrary::Arbitrary;
@@ -118,7 +118,7 @@ use failwell_tests::breaker_model::least_permille_for_a_tick;
 use libfuzzer_sys::fuzz_target;
 
 use common::{
-    check_known, check_status_str, out_ptr, ConfigSpace, Fill, Input, Now, ObjPtr, Problems,
+    check_known, check_status_str, out_ptr, Buffer, Fill, Input, Now, ObjPtr, Place, Problems,
     Reached, TierArg, OBJECT_STATUSES, SENTINEL32, SENTINEL64,
 };
 
@@ -149,11 +149,8 @@ const _: () = assert!(PERMIT_BYTES == 16);
 const PERMIT_WORDS: usize = 4;
 const _: () = assert!(PERMIT_BYTES + 7 <= PERMIT_WORDS * 8);
 
-/// Bytes of a config (its trailing padding included) and the words of the
-/// buffer an out-config is placed in.
-const CONFIG_BYTES: usize = size_of::<failwell_breaker_config_t>();
-const CONFIG_WORDS: usize = CONFIG_BYTES / 8 + 2;
-const _: () = assert!(CONFIG_BYTES + 7 <= CONFIG_WORDS * 8);
+// SAFETY: plain integers (and arrays of them): any bits are a config.
+unsafe impl common::Plain for failwell_breaker_config_t {}
 
 /// Ticket bits, as `failwell_permit_t` documents them: the generation
 /// (bits 0..20), the probe slot plus one (bits 20..25), the probe's grant
@@ -186,8 +183,6 @@ const SENTINEL_SNAPSHOT: failwell_breaker_snapshot_t = failwell_breaker_snapshot
     count_window: SENTINEL_WINDOW,
     time_window: SENTINEL_WINDOW,
 };
-/// The byte an out-config buffer is filled with before the call.
-const SENTINEL_BYTE: u8 = 0xa5;
 
 /// Longest run of one `Burst` operation.
 const BURST_MAX: u8 = 32;
@@ -285,26 +280,6 @@ enum Op {
         holder: u8,
         forgery: Forgery,
     },
-}
-
-/// A pointer the library reads or writes at any alignment.
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum Place {
-    Null,
-    Aligned,
-    /// 1..=7 bytes past an 8-aligned address.
-    Unaligned(u8),
-}
-
-impl Place {
-    /// The offset into an 8-aligned buffer, or `None` for NULL.
-    fn offset(self) -> Option<usize> {
-        match self {
-            Place::Null => None,
-            Place::Aligned => Some(0),
-            Place::Unaligned(offset) => Some(1 + usize::from(offset) % 7),
-        }
-    }
 }
 
 /// A permit pointer: NULL, or one of the holders at any alignment.
@@ -689,13 +664,15 @@ struct Shadow {
 }
 
 impl Shadow {
-    fn new(home: usize, config: Config) -> Option<Shadow> {
-        Some(Shadow {
+    /// The shadow of a breaker initialised at slot `home` with `config`,
+    /// which the Rust API accepted.
+    fn new(home: usize, config: Config) -> Shadow {
+        Shadow {
             home,
             config,
-            breaker: RustBreaker::new(config).ok()?,
+            breaker: RustBreaker::new(config).expect("an accepted config"),
             steps: Vec::new(),
-        })
+        }
     }
 
     fn apply(&mut self, step: Step) {
@@ -739,7 +716,7 @@ impl common::Shadow for Shadow {
 
     /// A copy of the state: the same config told the same things.
     fn duplicate(&self) -> Shadow {
-        let mut copy = Shadow::new(self.home, self.config).expect("the config was accepted before");
+        let mut copy = Shadow::new(self.home, self.config);
         for &step in &self.steps {
             copy.apply(step);
         }
@@ -967,41 +944,22 @@ impl Harness {
         }
     }
 
-    fn init(&mut self, obj: ObjPtr, config_arg: &ConfigPtr) {
+    fn init(&mut self, obj: ObjPtr, config: &ConfigPtr) {
         let before = self.storage.bytes();
-        let mut space = ConfigSpace::<failwell_breaker_config_t>::default();
-        let (config_ptr, config) = config_arg.place(&mut space, |arg| arg.c());
-        let pointer = self.storage.pointer(obj);
+        let mut placed = config.place(|arg| arg.c());
         // SAFETY: each pointer is NULL or valid: the object within our
-        // buffer, the config within a live local.
-        let status = unsafe { failwell_breaker_init(pointer, config_ptr) };
+        // buffer, the config within `placed`, alive across the call.
+        let status = unsafe { failwell_breaker_init(self.storage.pointer(obj), placed.pointer()) };
         check_known(status, &INIT_STATUSES);
-
-        let mut problems = Vec::new();
-        let accepted = match config.map(|c| rust_config(&c)) {
-            None => {
-                problems.push(FAILWELL_NULL_POINTER);
-                None
-            }
-            Some(Err(error)) => {
-                problems.push(error);
-                None
-            }
-            Some(Ok(rust)) => match RustBreaker::new(rust) {
-                Ok(_) => Some(rust),
-                Err(error) => {
-                    problems.push(failwell_status_t::from(error));
-                    None
-                }
-            },
-        };
-        let what = format_args!("init {obj:?} with {config_arg:?}");
-        let initialised = self
-            .storage
-            .check_init(&before, obj, status, problems, what, |slot| {
-                let config = accepted.expect("no problems: config valid");
-                Shadow::new(slot, config).expect("no problems: config valid")
-            });
+        let accepted = placed.judge(|c| {
+            let rust = rust_config(c)?;
+            RustBreaker::new(rust)?;
+            Ok(rust)
+        });
+        let what = format_args!("init {obj:?} with {config:?}");
+        let initialised =
+            self.storage
+                .check_init(&before, obj, status, accepted, what, Shadow::new);
         if let Some(slot) = initialised {
             let snapshot = self.compare(slot);
             assert_eq!(
@@ -1416,36 +1374,19 @@ impl Harness {
 /// `failwell_breaker_config_default` into a NULL, aligned or unaligned
 /// out-pointer.
 fn config_default(open_duration: u64, out: Place) {
-    let mut buffer = [0u64; CONFIG_WORDS];
-    // SAFETY: the buffer is CONFIG_WORDS * 8 bytes.
-    unsafe {
-        ptr::write_bytes(
-            buffer.as_mut_ptr().cast::<u8>(),
-            SENTINEL_BYTE,
-            CONFIG_WORDS * 8,
-        )
-    };
-    let before = buffer;
-    let offset = out.offset();
-    let at = offset.map_or(null_mut(), |offset| {
-        // SAFETY: `offset` <= 7 bytes into the buffer.
-        unsafe { buffer.as_mut_ptr().cast::<u8>().add(offset) }.cast::<failwell_breaker_config_t>()
-    });
-    // SAFETY: `at` NULL or CONFIG_BYTES within a live local (any alignment).
+    let mut buffer = out.offset().map(Buffer::<failwell_breaker_config_t>::new);
+    let at = buffer.as_mut().map_or(null_mut(), Buffer::pointer);
+    // SAFETY: `at` NULL or a config's bytes within a live buffer (any
+    // alignment).
     let status = unsafe { failwell_breaker_config_default(at, open_duration) };
     check_known(status, &[FAILWELL_OK, FAILWELL_NULL_POINTER]);
-    let Some(offset) = offset else {
+    let Some(buffer) = buffer else {
         assert_eq!(status, FAILWELL_NULL_POINTER, "config_default into NULL");
         return;
     };
     assert_eq!(status, FAILWELL_OK, "config_default into {out:?}");
-    let (b, a) = (words_bytes(&before), words_bytes(&buffer));
-    assert!(
-        b[..offset] == a[..offset] && b[offset + CONFIG_BYTES..] == a[offset + CONFIG_BYTES..],
-        "config_default wrote outside the config"
-    );
-    // SAFETY: written by the library (FAILWELL_OK); any bits are a config.
-    let config = unsafe { at.read_unaligned() };
+    buffer.check_outside("config_default");
+    let config = buffer.read();
     assert_eq!(
         rust_config(&config),
         Ok(Config::new(open_duration)),

@@ -241,31 +241,38 @@ impl<O: CObject, S: Shadow, const SLOTS: usize> Storage<O, S, SLOTS> {
         }
     }
 
-    /// An init on `obj` (`what`) returned `status`; `problems` are what is
-    /// wrong with its config. With nothing wrong (the object pointer's own
-    /// problem added here), the init succeeded and wrote no storage but its
-    /// slot, which now holds `shadow(slot)`: returns that slot. Otherwise it
-    /// returned one of the problems and wrote nothing.
-    pub fn check_init(
+    /// An init on `obj` (`what`) returned `status`; `config` is what the
+    /// Rust API makes of its config: the config it accepts, or the status
+    /// refusing it (NULL_POINTER for none, [`PlacedConfig::judge`]). With
+    /// nothing wrong (the object pointer's own problem added here), the
+    /// init succeeded and wrote no storage but its slot, which now holds
+    /// `shadow(slot, config)`: returns that slot. Otherwise it returned one
+    /// of the problems and wrote nothing.
+    ///
+    /// [`PlacedConfig::judge`]: super::args::PlacedConfig::judge
+    pub fn check_init<R>(
         &mut self,
         before: &[u8],
         obj: ObjPtr,
         status: failwell_status_t,
-        mut problems: Vec<failwell_status_t>,
+        config: Result<R, failwell_status_t>,
         what: impl Display,
-        shadow: impl FnOnce(usize) -> S,
+        shadow: impl FnOnce(usize, R) -> S,
     ) -> Option<usize> {
-        problems.extend(obj.problem());
-        if problems.is_empty() {
-            assert_eq!(status, FAILWELL_OK, "{what}");
-            self.check_writes(before, obj, true, "init");
-            let slot = self.slot_of(obj);
-            self.contents[slot] = Contents::Object(Box::new(shadow(slot)));
-            Some(slot)
-        } else {
-            assert_one_of(status, &problems, &what);
-            self.check_writes(before, obj, false, "a failed init");
-            None
+        match (config, obj.problem()) {
+            (Ok(config), None) => {
+                assert_eq!(status, FAILWELL_OK, "{what}");
+                self.check_writes(before, obj, true, "init");
+                let slot = self.slot_of(obj);
+                self.contents[slot] = Contents::Object(Box::new(shadow(slot, config)));
+                Some(slot)
+            }
+            (config, pointer) => {
+                let problems: Vec<_> = config.err().into_iter().chain(pointer).collect();
+                assert_one_of(status, &problems, &what);
+                self.check_writes(before, obj, false, "a failed init");
+                None
+            }
         }
     }
 

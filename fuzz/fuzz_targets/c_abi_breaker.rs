@@ -85,15 +85,16 @@
 //! value from the library's own comparison, so a forged permit with the
 //! right check is legitimately accepted.
 //!
-//! The storage, the object pointers into it, the arguments both C ABIs take
-//! and the status checks are shared with `c_abi`, in `common/mod.rs`.
+//! The storage, the object pointers into it, the arguments every C ABI
+//! takes, the status checks and the permit machinery (holders, forgeries,
+//! what every door promises of a permit) are shared with the other C ABI
+//! targets, in `common/`.
 
 #![no_main]
 
 #[path = "common/mod.rs"]
 mod common;
 
-use std::collections::HashMap;
 use std::mem::size_of;
 use std::ptr::null_mut;
 use std::sync::LazyLock;
@@ -117,6 +118,7 @@ use failwell_ffi::{
 use failwell_tests::breaker_model::least_permille_for_a_tick;
 use libfuzzer_sys::fuzz_target;
 
+use common::permit::{self, Forgery, Holder, Known, Passed, PermitPtr, Permits};
 use common::{
     check_known, check_status_str, out_ptr, Buffer, Fill, Input, Now, ObjPtr, Place, Problems,
     Reached, TierArg, OBJECT_STATUSES, SENTINEL32, SENTINEL64,
@@ -139,28 +141,24 @@ const _: () = assert!(size_of::<failwell_breaker_t>() == FAILWELL_BREAKER_WORDS 
 // (`ffi/src/breaker.rs`), so every byte it writes is initialised.
 unsafe impl common::CObject for failwell_breaker_t {}
 
-/// Permit structs the input addresses; bursts use the first.
-const HOLDERS: usize = 4;
-const BURST_HOLDER: usize = 0;
-/// Bytes of a permit: no padding, so every byte of it is initialised.
-const PERMIT_BYTES: usize = size_of::<failwell_permit_t>();
-const _: () = assert!(PERMIT_BYTES == 16);
-/// Words of the buffer a permit is passed in: room for it 7 bytes in.
-const PERMIT_WORDS: usize = 4;
-const _: () = assert!(PERMIT_BYTES + 7 <= PERMIT_WORDS * 8);
-
 // SAFETY: plain integers (and arrays of them): any bits are a config.
 unsafe impl common::Plain for failwell_breaker_config_t {}
 
+/// The permit holder bursts use.
+const BURST_HOLDER: Holder = Holder {
+    index: 0,
+    offset: 0,
+};
+
 /// Ticket bits, as `failwell_permit_t` documents them: the generation
 /// (bits 0..20), the probe slot plus one (bits 20..25), the probe's grant
-/// number (bits 25..31), spent (bit 31). Every bit has a meaning.
+/// number (bits 25..31), spent (bit 31, `permit::SPENT`). Every bit has a
+/// meaning.
 const TICKET_GENERATION: u32 = (1 << 20) - 1;
 const TICKET_PROBE_SHIFT: u32 = 20;
 const TICKET_PROBE_MASK: u32 = 0b1_1111;
 const TICKET_GRANT_SHIFT: u32 = 25;
 const TICKET_GRANT_MASK: u32 = 0b11_1111;
-const TICKET_SPENT: u32 = 1 << 31;
 
 /// Values no call writes, to see that out-pointers are left alone.
 const SENTINEL_WINDOW: failwell_ffi::failwell_breaker_window_t =
@@ -214,6 +212,9 @@ const REPORT_STATUSES: &[failwell_status_t] = &[
 /// block from FAILWELL_CONFIG_NO_TRIP_POLICY.
 static INIT_STATUSES: LazyLock<Vec<failwell_status_t>> =
     LazyLock::new(|| common::init_statuses(FAILWELL_CONFIG_NO_TRIP_POLICY));
+/// The statuses with which a report takes (and spends) a genuine permit:
+/// counted, or stale.
+const TAKEN: &[failwell_status_t] = &[FAILWELL_OK, FAILWELL_PERMIT_STALE];
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -280,80 +281,6 @@ enum Op {
         holder: u8,
         forgery: Forgery,
     },
-}
-
-/// A permit pointer: NULL, or one of the holders at any alignment.
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum PermitPtr {
-    Null,
-    Holder { holder: u8, offset: u8 },
-}
-
-impl PermitPtr {
-    /// The holder and the offset (0..=7) it is passed at, or `None`.
-    fn resolve(self) -> Option<(usize, usize)> {
-        match self {
-            PermitPtr::Null => None,
-            PermitPtr::Holder { holder, offset } => {
-                Some((usize::from(holder) % HOLDERS, usize::from(offset) % 8))
-            }
-        }
-    }
-}
-
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum Forgery {
-    /// Every field arbitrary.
-    Raw {
-        acquired_at: u64,
-        ticket: u32,
-        check: u32,
-    },
-    /// One of the permit's 128 bits flipped.
-    Flip(u8),
-    /// All zeroes: the empty permit of a refusal.
-    Zero,
-    /// The spent bit set, the check left as it was.
-    SetSpent,
-    /// The spent bit cleared, the check left as it was.
-    ClearSpent,
-    /// The ticket replaced, the other fields left as they were.
-    Ticket(u32),
-    /// `acquired_at` replaced, the other fields left as they were.
-    AcquiredAt(u64),
-}
-
-impl Forgery {
-    fn apply(self, permit: failwell_permit_t) -> failwell_permit_t {
-        let mut permit = permit;
-        match self {
-            Forgery::Raw {
-                acquired_at,
-                ticket,
-                check,
-            } => {
-                permit = failwell_permit_t {
-                    acquired_at,
-                    ticket,
-                    check,
-                }
-            }
-            Forgery::Flip(bit) => {
-                let bit = u32::from(bit) % 128;
-                match bit {
-                    0..64 => permit.acquired_at ^= 1 << bit,
-                    64..96 => permit.ticket ^= 1 << (bit - 64),
-                    _ => permit.check ^= 1 << (bit - 96),
-                }
-            }
-            Forgery::Zero => permit = failwell_permit_t::default(),
-            Forgery::SetSpent => permit.ticket |= TICKET_SPENT,
-            Forgery::ClearSpent => permit.ticket &= !TICKET_SPENT,
-            Forgery::Ticket(ticket) => permit.ticket = ticket,
-            Forgery::AcquiredAt(acquired_at) => permit.acquired_at = acquired_at,
-        }
-        permit
-    }
 }
 
 type ConfigPtr = common::ConfigPtr<ConfigArg>;
@@ -724,22 +651,6 @@ impl common::Shadow for Shadow {
     }
 }
 
-/// A permit value the library handed out at some address.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Known {
-    /// Issued (by acquire) for this ticket; valid until reported.
-    Issued(Ticket),
-    /// Written back by a report: reporting it is PERMIT_SPENT.
-    Spent,
-}
-
-/// A permit as a map key.
-type PermitKey = (u64, u32, u32);
-
-fn key(permit: &failwell_permit_t) -> PermitKey {
-    (permit.acquired_at, permit.ticket, permit.check)
-}
-
 /// The ticket a permit stands for, by the documented layout.
 fn decode(permit: &failwell_permit_t) -> Ticket {
     Ticket {
@@ -809,45 +720,11 @@ fn is_refusal(status: failwell_status_t) -> bool {
     )
 }
 
-/// A permit buffer: 8-aligned words, a permit written `offset` bytes in.
-struct PermitBuffer {
-    words: [u64; PERMIT_WORDS],
-    offset: usize,
-}
-
-impl PermitBuffer {
-    fn new(permit: failwell_permit_t, offset: usize) -> PermitBuffer {
-        let mut buffer = PermitBuffer {
-            words: [SENTINEL64; PERMIT_WORDS],
-            offset,
-        };
-        // SAFETY: `offset` <= 7, and the permit's 16 bytes fit after it
-        // (asserted on the constants); an unaligned write.
-        unsafe { buffer.pointer().write_unaligned(permit) };
-        buffer
-    }
-
-    fn pointer(&mut self) -> *mut failwell_permit_t {
-        // SAFETY: `offset` <= 7 bytes into the buffer.
-        unsafe { self.words.as_mut_ptr().cast::<u8>().add(self.offset) }.cast()
-    }
-
-    fn read(&mut self) -> failwell_permit_t {
-        // SAFETY: as in `new`; every byte initialised (written in `new` or
-        // by the library), a permit has no padding and any bits are valid.
-        unsafe { self.pointer().read_unaligned() }
-    }
-}
-
 struct Harness {
     storage: Storage,
     now: u64,
-    /// The permit holders.
-    holders: [failwell_permit_t; HOLDERS],
-    /// Every permit value the library issued or marked spent, per slot
-    /// address it was issued at. Permanent: a re-init at the same address
-    /// does not tell old permits apart (as `failwell_breaker_init` says).
-    known: HashMap<PermitKey, [Option<Known>; SLOTS]>,
+    /// The permit holders, and what each permit value is at each slot.
+    permits: Permits<Ticket, SLOTS>,
 }
 
 impl Harness {
@@ -855,20 +732,8 @@ impl Harness {
         Harness {
             storage: Storage::new(fill),
             now: 0,
-            holders: [failwell_permit_t::default(); HOLDERS],
-            known: HashMap::new(),
+            permits: Permits::new(),
         }
-    }
-
-    fn learn(&mut self, slot: usize, permit: &failwell_permit_t, known: Known) {
-        let entry = self.known.entry(key(permit)).or_default();
-        if let Some(before) = entry[slot] {
-            assert_eq!(
-                before, known,
-                "permit {permit:?} at slot {slot} was {before:?} and is now {known:?}"
-            );
-        }
-        entry[slot] = Some(known);
     }
 
     fn run(&mut self, op: &Op) {
@@ -909,10 +774,10 @@ impl Harness {
                 for i in 0..=count {
                     self.now = self.now.saturating_add(u64::from(step));
                     let obj = ObjPtr::Slot(slot);
-                    let status = self.acquire(obj, tier.c(), Some((BURST_HOLDER, 0)), true);
+                    let status = self.acquire(obj, tier.c(), Some(BURST_HOLDER), true);
                     if status == FAILWELL_OK {
                         if !(hold_last && i == count) {
-                            self.report(obj, outcome.rust(), Some((BURST_HOLDER, 0)));
+                            self.report(obj, outcome.rust(), Some(BURST_HOLDER));
                         }
                     } else if !is_refusal(status) {
                         break;
@@ -934,13 +799,8 @@ impl Harness {
             Op::StatusStr(value) => check_status_str(value),
             Op::Copy { from, to } => self.storage.copy(from, to),
             Op::Poke { at, value } => self.storage.poke(at, value),
-            Op::CopyPermit { from, to } => {
-                self.holders[usize::from(to) % HOLDERS] = self.holders[usize::from(from) % HOLDERS];
-            }
-            Op::Forge { holder, forgery } => {
-                let holder = usize::from(holder) % HOLDERS;
-                self.holders[holder] = forgery.apply(self.holders[holder]);
-            }
+            Op::CopyPermit { from, to } => self.permits.copy(from, to),
+            Op::Forge { holder, forgery } => self.permits.forge(holder, forgery),
         }
     }
 
@@ -984,25 +844,21 @@ impl Harness {
         &mut self,
         obj: ObjPtr,
         tier: failwell_tier_t,
-        permit: Option<(usize, usize)>,
+        permit: Option<Holder>,
         retry_after: bool,
     ) -> failwell_status_t {
         let before = self.storage.bytes();
         let now = self.now;
         let mut retry = SENTINEL64;
         let retry_ptr = out_ptr(&mut retry, retry_after);
-        let mut buffer =
-            permit.map(|(holder, offset)| PermitBuffer::new(self.holders[holder], offset));
-        let buffer_before = buffer.as_ref().map(|b| b.words);
-        let permit_ptr = buffer.as_mut().map_or(null_mut(), PermitBuffer::pointer);
-        // SAFETY: the object NULL or within our buffer; `permit_ptr` NULL or
-        // 16 bytes within a live local (any alignment); `retry_ptr` NULL or a
-        // live local.
-        let status = unsafe {
-            failwell_breaker_acquire(self.storage.pointer(obj), now, tier, permit_ptr, retry_ptr)
-        };
+        let pointer = self.storage.pointer(obj);
+        let (status, passed) = self.permits.pass(permit, |permit_ptr| {
+            // SAFETY: the object NULL or within our buffer; `permit_ptr` NULL
+            // or 16 bytes within a live buffer (any alignment); `retry_ptr`
+            // NULL or a live local.
+            unsafe { failwell_breaker_acquire(pointer, now, tier, permit_ptr, retry_ptr) }
+        });
         check_known(status, ACQUIRE_STATUSES);
-        let written = buffer.as_mut().map(PermitBuffer::read);
 
         // The out-value rules hold whatever the storage holds.
         if retry_after {
@@ -1024,43 +880,10 @@ impl Harness {
                 _ => assert_eq!(retry, SENTINEL64, "{status:?} wrote retry_after"),
             }
         }
-        let buffer_after = buffer.as_ref().map(|b| b.words);
-        if status == FAILWELL_OK {
-            let written = written.expect("admitted: the permit is not NULL");
-            assert_eq!(
-                written.acquired_at, now,
-                "admitted: acquired_at must be now"
-            );
-            assert_eq!(
-                written.ticket & TICKET_SPENT,
-                0,
-                "admitted: a fresh permit {written:?}"
-            );
-        } else if is_refusal(status) {
-            assert_eq!(
-                written,
-                Some(failwell_permit_t::default()),
-                "{status:?}: the permit must be written empty"
-            );
-        } else {
-            assert_eq!(buffer_before, buffer_after, "{status:?} wrote the permit");
-        }
-        if let (Some(b), Some(a)) = (buffer_before, buffer_after) {
-            // Nothing outside the permit's 16 bytes.
-            let offset = permit.map_or(0, |(_, offset)| offset);
-            let (b, a) = (words_bytes(&b), words_bytes(&a));
-            assert!(
-                b[..offset] == a[..offset]
-                    && b[offset + PERMIT_BYTES..] == a[offset + PERMIT_BYTES..],
-                "acquire wrote outside the permit"
-            );
-        }
+        permit::check_issued(passed, status, is_refusal(status), now);
         let wrote = status == FAILWELL_OK || is_refusal(status);
         self.storage
             .check_writes(&before, obj, wrote, format_args!("acquire: {status:?}"));
-        if let (Some((holder, _)), Some(written)) = (permit, written) {
-            self.holders[holder] = written;
-        }
 
         let mut problems = Problems::new();
         let rust_tier = problems.tier(tier);
@@ -1093,148 +916,72 @@ impl Harness {
                 assert_eq!(retry, wait, "retry_after at now={now} tier={rust_tier:?}");
             }
             if let Some(ticket) = ticket {
-                let written = written.expect("admitted: the permit is not NULL");
+                let written = passed.expect("admitted: the permit is not NULL").written;
                 assert_eq!(
                     written.ticket,
                     ticket_bits(ticket),
                     "the permit's ticket bits for {ticket:?}"
                 );
                 assert_eq!(decode(&written), ticket);
-                self.learn(slot, &written, Known::Issued(ticket));
+                self.permits.learn(slot, &written, Known::Issued(ticket));
             }
             self.compare(slot);
         }
         status
     }
 
-    fn report(&mut self, obj: ObjPtr, outcome: Outcome, permit: Option<(usize, usize)>) {
+    fn report(&mut self, obj: ObjPtr, outcome: Outcome, permit: Option<Holder>) {
         let before = self.storage.bytes();
         let now = self.now;
-        let held = permit.map(|(holder, _)| self.holders[holder]);
-        let mut buffer =
-            permit.map(|(holder, offset)| PermitBuffer::new(self.holders[holder], offset));
-        let buffer_before = buffer.as_ref().map(|b| b.words);
-        let permit_ptr = buffer.as_mut().map_or(null_mut(), PermitBuffer::pointer);
         let pointer = self.storage.pointer(obj);
-        // SAFETY: the object NULL or within our buffer; `permit_ptr` NULL or
-        // 16 bytes within a live local (any alignment), readable and
-        // writable.
-        let status = unsafe {
-            match outcome {
-                Outcome::Success => failwell_breaker_success(pointer, permit_ptr, now),
-                Outcome::Failure => failwell_breaker_failure(pointer, permit_ptr, now),
-                Outcome::Latency(latency) => {
-                    failwell_breaker_latency(pointer, permit_ptr, now, latency)
+        let (status, passed) = self.permits.pass(permit, |permit_ptr| {
+            // SAFETY: the object NULL or within our buffer; `permit_ptr` NULL
+            // or 16 bytes within a live buffer (any alignment), readable and
+            // writable.
+            unsafe {
+                match outcome {
+                    Outcome::Success => failwell_breaker_success(pointer, permit_ptr, now),
+                    Outcome::Failure => failwell_breaker_failure(pointer, permit_ptr, now),
+                    Outcome::Latency(latency) => {
+                        failwell_breaker_latency(pointer, permit_ptr, now, latency)
+                    }
+                    Outcome::FailureLatency(latency) => {
+                        failwell_breaker_failure_latency(pointer, permit_ptr, now, latency)
+                    }
+                    Outcome::Ignored => failwell_breaker_ignore(pointer, permit_ptr, now),
                 }
-                Outcome::FailureLatency(latency) => {
-                    failwell_breaker_failure_latency(pointer, permit_ptr, now, latency)
-                }
-                Outcome::Ignored => failwell_breaker_ignore(pointer, permit_ptr, now),
             }
-        };
+        });
         check_known(status, REPORT_STATUSES);
-        let written = buffer.as_mut().map(PermitBuffer::read);
-        let buffer_after = buffer.as_ref().map(|b| b.words);
-
         // Rules that hold whatever the storage holds.
-        match status {
-            FAILWELL_OK | FAILWELL_PERMIT_STALE => {
-                let (held, written) = (held.expect("reported"), written.expect("reported"));
-                assert_eq!(
-                    (written.acquired_at, written.ticket),
-                    (held.acquired_at, held.ticket | TICKET_SPENT),
-                    "{status:?}: the permit {held:?} must be marked spent"
-                );
-                assert_eq!(held.ticket & TICKET_SPENT, 0, "{status:?} for {held:?}");
-                assert_ne!(
-                    held,
-                    failwell_permit_t::default(),
-                    "{status:?} for the empty permit"
-                );
-                if let (Some(b), Some(a), Some((_, offset))) = (buffer_before, buffer_after, permit)
-                {
-                    let (b, a) = (words_bytes(&b), words_bytes(&a));
-                    assert!(
-                        b[..offset] == a[..offset]
-                            && b[offset + PERMIT_BYTES..] == a[offset + PERMIT_BYTES..],
-                        "a report wrote outside the permit"
-                    );
-                }
-            }
-            _ => assert_eq!(buffer_before, buffer_after, "{status:?} wrote the permit"),
-        }
+        permit::check_spent(passed, status, TAKEN);
         self.storage.check_writes(
             &before,
             obj,
             status == FAILWELL_OK,
             format_args!("report: {status:?}"),
         );
-        if let Some(held) = held {
-            if held == failwell_permit_t::default() {
-                assert!(
-                    !matches!(
-                        status,
-                        FAILWELL_OK | FAILWELL_PERMIT_STALE | FAILWELL_PERMIT_SPENT
-                    ),
-                    "{status:?} for the permit {held:?}, which no breaker issues"
-                );
-            }
-        }
-        if let (Some((holder, _)), Some(written)) = (permit, written) {
-            self.holders[holder] = written;
-        }
 
         let mut problems = Problems::new();
-        problems.pointer(permit.is_some());
+        problems.pointer(passed.is_some());
         if let Reached::Live(slot) = self.storage.check_call(obj, status, &problems, "report") {
-            let held = held.expect("no problems: a permit");
-            let written = written.expect("no problems: a permit");
-            self.report_live(slot, outcome, held, written, status);
+            let passed = passed.expect("no problems: a permit");
+            self.report_live(slot, outcome, passed, status);
         }
     }
 
-    /// A report on the breaker live at `slot` with the permit `held`, which
-    /// the call left as `written`.
+    /// A report on the breaker live at `slot` with the permit `passed`.
     fn report_live(
         &mut self,
         slot: usize,
         outcome: Outcome,
-        held: failwell_permit_t,
-        written: failwell_permit_t,
+        passed: Passed,
         status: failwell_status_t,
     ) {
         let now = self.now;
-        let known = self.known.get(&key(&held)).copied().unwrap_or_default();
-        let here = known[slot];
-        let elsewhere = known
-            .iter()
-            .enumerate()
-            .any(|(i, k)| i != slot && k.is_some());
-        match here {
-            Some(Known::Spent) => assert_eq!(
-                status, FAILWELL_PERMIT_SPENT,
-                "a permit reported already, {held:?}, reported again"
-            ),
-            Some(Known::Issued(_)) => assert!(
-                matches!(status, FAILWELL_OK | FAILWELL_PERMIT_STALE),
-                "a permit issued here, {held:?}: {status:?}"
-            ),
-            None if elsewhere => assert_eq!(
-                status, FAILWELL_PERMIT_INVALID,
-                "a permit of a breaker at another address, {held:?}"
-            ),
-            // Forged: refused, or (the check guessed) taken at its word.
-            None => match status {
-                FAILWELL_PERMIT_INVALID | FAILWELL_OK | FAILWELL_PERMIT_STALE => {}
-                FAILWELL_PERMIT_SPENT => assert_ne!(
-                    held.ticket & TICKET_SPENT,
-                    0,
-                    "PERMIT_SPENT for {held:?}, without the spent bit"
-                ),
-                _ => panic!("report of a forged permit {held:?}: {status:?}"),
-            },
-        }
-        if !matches!(status, FAILWELL_OK | FAILWELL_PERMIT_STALE) {
+        let held = passed.held;
+        let here = self.permits.judge(slot, &held, status, TAKEN);
+        if !TAKEN.contains(&status) {
             self.compare(slot);
             return;
         }
@@ -1259,8 +1006,7 @@ impl Harness {
                 ticket.generation
             );
         }
-        self.learn(slot, &held, Known::Issued(ticket));
-        self.learn(slot, &written, Known::Spent);
+        self.permits.spent(slot, passed, ticket);
         self.compare(slot);
     }
 
@@ -1447,10 +1193,6 @@ fn check_live_snapshot(s: &failwell_breaker_snapshot_t, config: &Config) {
         time.failures <= time.calls && time.slow <= time.calls,
         "time window {time:?}"
     );
-}
-
-fn words_bytes<const N: usize>(words: &[u64; N]) -> Vec<u8> {
-    words.iter().flat_map(|word| word.to_ne_bytes()).collect()
 }
 
 fuzz_target!(|input: Input<Op>| {

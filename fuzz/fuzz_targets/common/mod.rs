@@ -22,12 +22,19 @@
 //!   their sentinels;
 //! - [`status`]: every status is known, documented for the call and named
 //!   by `failwell_status_str`, and one of the things wrong with the call;
-//!   what an init may return, from the library's table of statuses.
+//!   what an init may return, from the library's table of statuses;
+//! - [`permit`]: `failwell_permit_t`, which every primitive's door issues:
+//!   holders the input addresses at any alignment, copies and forgeries,
+//!   what each permit value is known to be at each address, and the checks
+//!   that a door issues, marks spent and refuses permits as
+//!   `ffi/src/permit.rs` does (forged, copied, spent, stale, another
+//!   object's).
 
 // Each target uses the parts its primitive needs.
 #![allow(dead_code)]
 
 pub mod args;
+pub mod permit;
 pub mod status;
 pub mod storage;
 

@@ -16,13 +16,18 @@
 
 #![no_main]
 
+#[path = "common/breaker_args.rs"]
+mod breaker_args;
+
 use arbitrary::Arbitrary;
-use failwell::breaker::{Breaker, Config, Outcome, TierPolicy};
+use failwell::breaker::{Breaker, Config, TierPolicy};
 use failwell::Tier;
 use failwell_tests::breaker_model::{
     config_violations, least_permille_for_a_tick, BreakerModel, Deviations, Forgery, Op, Recorder,
 };
 use libfuzzer_sys::fuzz_target;
+
+use breaker_args::{Duration, OutcomeArg, Rate};
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -93,40 +98,6 @@ enum ConfigArg {
         ramp_stage_duration: Duration,
         tiers: [(bool, u8); 3],
     },
-}
-
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum Rate {
-    Off,
-    Half,
-    All,
-    Any(u16),
-}
-
-impl Rate {
-    fn permille(self) -> u16 {
-        match self {
-            Rate::Off => 0,
-            Rate::Half => 500,
-            Rate::All => 1000,
-            Rate::Any(r) => r % 1001,
-        }
-    }
-}
-
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum Duration {
-    Short(u8),
-    Huge(u8),
-}
-
-impl Duration {
-    fn ticks(self) -> u64 {
-        match self {
-            Duration::Short(d) => u64::from(d % 64) + 1,
-            Duration::Huge(d) => u64::MAX >> (d % 8),
-        }
-    }
 }
 
 impl ConfigArg {
@@ -205,8 +176,8 @@ impl ConfigArg {
                 let mut c = Config::new(open);
                 c.consecutive_failures = u16::from(consecutive_failures % 5);
                 if windowed {
-                    c.failure_rate = failure_rate.permille();
-                    c.slow_call_rate = slow_call_rate.permille();
+                    c.failure_rate = failure_rate.permille(1000);
+                    c.slow_call_rate = slow_call_rate.permille(1000);
                 }
                 if c.consecutive_failures == 0 && c.failure_rate == 0 && c.slow_call_rate == 0 {
                     c.consecutive_failures = 1;
@@ -309,31 +280,6 @@ impl From<TierArg> for Tier {
             TierArg::Essential => Tier::Essential,
             TierArg::Important => Tier::Important,
             TierArg::Optional => Tier::Optional,
-        }
-    }
-}
-
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum OutcomeArg {
-    Success,
-    Failure,
-    Latency(u8),
-    LatencyAny(u64),
-    FailureLatency(u8),
-    FailureLatencyAny(u64),
-    Ignored,
-}
-
-impl From<OutcomeArg> for Outcome {
-    fn from(outcome: OutcomeArg) -> Outcome {
-        match outcome {
-            OutcomeArg::Success => Outcome::Success,
-            OutcomeArg::Failure => Outcome::Failure,
-            OutcomeArg::Latency(l) => Outcome::Latency(u64::from(l % 32)),
-            OutcomeArg::LatencyAny(l) => Outcome::Latency(l),
-            OutcomeArg::FailureLatency(l) => Outcome::FailureLatency(u64::from(l % 32)),
-            OutcomeArg::FailureLatencyAny(l) => Outcome::FailureLatency(l),
-            OutcomeArg::Ignored => Outcome::Ignored,
         }
     }
 }

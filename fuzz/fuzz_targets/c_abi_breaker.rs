@@ -92,6 +92,8 @@
 
 #![no_main]
 
+#[path = "common/breaker_args.rs"]
+mod breaker_args;
 #[path = "common/mod.rs"]
 mod common;
 
@@ -118,6 +120,7 @@ use failwell_ffi::{
 use failwell_tests::breaker_model::least_permille_for_a_tick;
 use libfuzzer_sys::fuzz_target;
 
+use breaker_args::{Duration, OutcomeArg, Rate};
 use common::permit::{self, Forgery, Holder, Known, Passed, PermitPtr, Permits};
 use common::{
     check_known, check_status_str, out_ptr, Buffer, Fill, Input, Now, ObjPtr, Place, Problems,
@@ -181,6 +184,10 @@ const SENTINEL_SNAPSHOT: failwell_breaker_snapshot_t = failwell_breaker_snapshot
     count_window: SENTINEL_WINDOW,
     time_window: SENTINEL_WINDOW,
 };
+
+/// The largest rate small configs have: one above the most a config may
+/// have, so some are refused.
+const RATE_MOST: u16 = 1001;
 
 /// Longest run of one `Burst` operation.
 const BURST_MAX: u8 = 32;
@@ -355,40 +362,6 @@ struct SmallConfig {
     ramp_delay: [u8; 3],
 }
 
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum Rate {
-    Off,
-    Half,
-    All,
-    Any(u16),
-}
-
-impl Rate {
-    fn permille(self) -> u16 {
-        match self {
-            Rate::Off => 0,
-            Rate::Half => 500,
-            Rate::All => 1000,
-            Rate::Any(rate) => rate % 1002,
-        }
-    }
-}
-
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum Duration {
-    Short(u8),
-    Huge(u8),
-}
-
-impl Duration {
-    fn ticks(self) -> u64 {
-        match self {
-            Duration::Short(d) => u64::from(d % 64) + 1,
-            Duration::Huge(d) => u64::MAX >> (d % 8),
-        }
-    }
-}
-
 impl ConfigArg {
     fn c(self) -> failwell_breaker_config_t {
         match self {
@@ -459,8 +432,8 @@ impl ConfigArg {
                     backoff_factor,
                     jitter_seed: u32::from(s.jitter_seed),
                     consecutive_failures: u16::from(s.consecutive_failures % 8),
-                    failure_rate: s.failure_rate.permille(),
-                    slow_call_rate: s.slow_call_rate.permille(),
+                    failure_rate: s.failure_rate.permille(RATE_MOST),
+                    slow_call_rate: s.slow_call_rate.permille(RATE_MOST),
                     jitter,
                     ramp,
                     probes: s.probes % 18,
@@ -488,7 +461,7 @@ impl ConfigArg {
                 // SAFETY: FAILWELL_OK: the config was written.
                 let mut config = unsafe { config.assume_init() };
                 config.consecutive_failures = u16::from(consecutive_failures % 8);
-                config.failure_rate = failure_rate.permille();
+                config.failure_rate = failure_rate.permille(RATE_MOST);
                 config.minimum_calls = u32::from(minimum_calls % 12);
                 config.bucket_width = u64::from(bucket_width % 4);
                 config
@@ -536,31 +509,6 @@ fn rust_config(c: &failwell_breaker_config_t) -> Result<Config, failwell_status_
     config.ramp_stage_duration = c.ramp_stage_duration;
     config.tiers = tiers;
     Ok(config)
-}
-
-#[derive(Arbitrary, Debug, Clone, Copy)]
-enum OutcomeArg {
-    Success,
-    Failure,
-    Latency(u8),
-    LatencyAny(u64),
-    FailureLatency(u8),
-    FailureLatencyAny(u64),
-    Ignore,
-}
-
-impl OutcomeArg {
-    fn rust(self) -> Outcome {
-        match self {
-            OutcomeArg::Success => Outcome::Success,
-            OutcomeArg::Failure => Outcome::Failure,
-            OutcomeArg::Latency(latency) => Outcome::Latency(u64::from(latency % 32)),
-            OutcomeArg::LatencyAny(latency) => Outcome::Latency(latency),
-            OutcomeArg::FailureLatency(latency) => Outcome::FailureLatency(u64::from(latency % 32)),
-            OutcomeArg::FailureLatencyAny(latency) => Outcome::FailureLatency(latency),
-            OutcomeArg::Ignore => Outcome::Ignored,
-        }
-    }
 }
 
 /// An operator's action.
@@ -760,7 +708,7 @@ impl Harness {
                 permit,
             } => {
                 self.now = now.apply(self.now);
-                self.report(breaker, outcome.rust(), permit.resolve());
+                self.report(breaker, Outcome::from(outcome), permit.resolve());
             }
             Op::Burst {
                 slot,
@@ -777,7 +725,7 @@ impl Harness {
                     let status = self.acquire(obj, tier.c(), Some(BURST_HOLDER), true);
                     if status == FAILWELL_OK {
                         if !(hold_last && i == count) {
-                            self.report(obj, outcome.rust(), Some(BURST_HOLDER));
+                            self.report(obj, Outcome::from(outcome), Some(BURST_HOLDER));
                         }
                     } else if !is_refusal(status) {
                         break;

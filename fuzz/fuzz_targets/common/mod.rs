@@ -2,7 +2,9 @@
 //! `c_abi_breaker` (the circuit breaker) and each primitive's target after
 //! them include this directory with `#[path = "common/mod.rs"] mod common;`.
 //! It is not a target itself: the fuzz crate's bins are listed in
-//! `fuzz/Cargo.toml`.
+//! `fuzz/Cargo.toml`. (`breaker_args.rs` beside it is not part of it: the
+//! breaker's two targets, `breaker_model` and `c_abi_breaker`, include it on
+//! their own.)
 //!
 //! A target brings its primitive's own logic: its `Op` enum, its shadow (a
 //! reference copy built through the Rust API, [`Shadow`]), its config

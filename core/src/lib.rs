@@ -8,6 +8,13 @@
 //! Primitives:
 //! - [`RateLimiter`]: a GCRA rate limiter with priority [`Tier`]s, whose
 //!   whole state is one 64-bit word.
+//! - [`breaker::Breaker`]: a circuit breaker with count and time windows,
+//!   probes and a gradual recovery ramp.
+//! - [`bulkhead::Bulkhead`]: a concurrency limit per dependency with tier
+//!   shares, fixed or adaptive (AIMD, latency gradient).
+//!
+//! Each takes its config at run time or fixed at compile time
+//! ([`Fixed`]), so firmware pays only for the policies it uses.
 //!
 //! ```
 //! use failwell::{RateLimiter, LimiterConfig, Rejection, Tier};

@@ -13,8 +13,8 @@
 //! - [`bulkhead::Bulkhead`]: a concurrency limit per dependency with tier
 //!   shares, fixed or adaptive (AIMD, latency gradient).
 //!
-//! Each takes its config at run time or fixed at compile time
-//! ([`Fixed`]), so firmware pays only for the policies it uses.
+//! The breaker and the bulkhead take their config at run time or fixed at
+//! compile time ([`Fixed`]), so firmware pays only for the policies it uses.
 //!
 //! ```
 //! use failwell::{RateLimiter, LimiterConfig, Rejection, Tier};

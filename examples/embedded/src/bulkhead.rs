@@ -70,7 +70,7 @@ fn release_in_interrupt() {
 }
 
 fn full(in_flight: u32, cap: u32) -> Result<(), Rejection> {
-    Err(Rejection::Full { in_flight, cap, limit: 3 })
+    Err(Rejection::Full { in_flight, cap, limit: 3, shrinking: false })
 }
 
 fn acquired<T>(result: &Result<T, Rejection>) -> Result<(), Rejection> {

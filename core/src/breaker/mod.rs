@@ -396,6 +396,8 @@ impl<const WINDOW: usize, const BUCKETS: usize, O: Observer, P: Policy>
     /// naming the [`ConfigError`] if it is refused.
     const FIXED_CHECK: () = match P::CONFIG.check(WINDOW, BUCKETS) {
         Ok(_) => (),
+        // Evaluated at compile time only (an associated const): a refused
+        // config is a compile error, never a run-time panic.
         Err(error) => panic!("{}", error.message()),
     };
 

@@ -480,6 +480,8 @@ impl<P: Policy> Bulkhead<Fixed<P>> {
     /// is refused.
     const FIXED_CHECK: () = match P::CONFIG.check() {
         Ok(()) => (),
+        // Evaluated at compile time only (an associated const): a refused
+        // config is a compile error, never a run-time panic.
         Err(error) => panic!("{}", error.message()),
     };
 
